@@ -1,0 +1,43 @@
+import type { Container, EnvVar } from './pod.js';
+import type { EnvSetting } from './settings.js';
+
+export interface EnvResult {
+  readonly container: Container;
+  /** Names the container already defined differently and that were left as they are. */
+  readonly kept: readonly string[];
+}
+
+const isExactly = (e: EnvVar, want: EnvSetting): boolean =>
+  e.value === want.value && e.valueFrom === undefined && Object.keys(e).length === 2;
+
+/**
+ * The container with each wanted env var defined. An existing definition (by value or valueFrom) is
+ * kept unless `override`; never a second entry of the same name. Returns the same object if nothing changes.
+ */
+export function withEnv(container: Container, wanted: readonly EnvSetting[], override: boolean): EnvResult {
+  const env: EnvVar[] = [...(container.env ?? [])];
+  const kept: string[] = [];
+  let changed = false;
+  for (const want of wanted) {
+    const existing = env.flatMap((e, i) => (e.name === want.name ? [i] : []));
+    if (existing.length === 0) {
+      env.push({ name: want.name, value: want.value });
+      changed = true;
+    } else if (existing.every((i) => isExactly(env[i] as EnvVar, want))) {
+      continue;
+    } else if (override) {
+      for (const i of existing) env[i] = { name: want.name, value: want.value };
+      changed = true;
+    } else {
+      kept.push(want.name);
+    }
+  }
+  return { container: changed ? { ...container, env } : container, kept };
+}
+
+/** The container with the volume mounted read-only at the path, unless it is mounted there already. */
+export function withMount(container: Container, volume: string, mountPath: string): Container {
+  const mounts = container.volumeMounts ?? [];
+  if (mounts.some((m) => m.name === volume && m.mountPath === mountPath)) return container;
+  return { ...container, volumeMounts: [...mounts, { name: volume, mountPath, readOnly: true }] };
+}

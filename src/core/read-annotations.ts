@@ -1,0 +1,96 @@
+import {
+  annotation,
+  isKnownKey,
+  KEYS,
+  PREFIX,
+  RATIO_SAMPLERS,
+  suggestKey,
+  type Key,
+  type KeyValue,
+} from './annotations.js';
+import type { Problem } from './problems.js';
+
+export type Annotations = Readonly<Record<string, string>>;
+export type Values = { readonly [K in Key]?: KeyValue<K> };
+export type Origin = 'namespace' | 'pod';
+
+export interface Reading {
+  readonly values: Values;
+  readonly problems: readonly Problem[];
+}
+
+/** The `aigw-otel.io/` annotations of a map, without the prefix, values trimmed. */
+export function ownAnnotations(all: Annotations | undefined): Map<string, string> {
+  const own = new Map<string, string>();
+  for (const [k, v] of Object.entries(all ?? {})) {
+    if (k.startsWith(PREFIX) && typeof v === 'string') own.set(k.slice(PREFIX.length), v.trim());
+  }
+  return own;
+}
+
+/**
+ * Parses the injector's annotations as they stand on a namespace or a pod.
+ * Unknown keys, keys in the wrong place and bad values become problems; good values are kept.
+ */
+export function readAnnotations(all: Annotations | undefined, origin: Origin): Reading {
+  return withCrossKeyRules(parseRaw(ownAnnotations(all), origin));
+}
+
+/**
+ * The namespace's values overridden key by key by the pod's. A bad value is skipped as if it were absent,
+ * so a pod's bad value leaves the namespace's value in force (and a bad `tracing-endpoint` lets `endpoint` apply).
+ */
+export function readEffective(namespace: Annotations | undefined, pod: Annotations | undefined): Reading {
+  const fromNamespace = parseRaw(ownAnnotations(namespace), 'namespace');
+  const fromPod = parseRaw(ownAnnotations(pod), 'pod');
+  const overridden = (p: Problem) => Object.hasOwn(fromPod.values, p.key.slice(PREFIX.length));
+  return withCrossKeyRules({
+    values: { ...fromNamespace.values, ...fromPod.values },
+    problems: [...fromNamespace.problems.filter((p) => !overridden(p)), ...fromPod.problems],
+  });
+}
+
+function parseRaw(own: Map<string, string>, origin: Origin): Reading {
+  const values: Record<string, unknown> = {};
+  const problems: Problem[] = [];
+  for (const [key, raw] of own) {
+    const problem = placementProblem(key, origin);
+    if (problem === 'ignore') continue;
+    if (problem !== undefined) {
+      problems.push({ key: PREFIX + key, message: problem });
+      continue;
+    }
+    const parsed = KEYS[key as Key].parse(raw);
+    if (parsed.ok) values[key] = parsed.value;
+    else problems.push({ key: PREFIX + key, value: raw, message: parsed.reason });
+  }
+  return { values: values as Values, problems };
+}
+
+function placementProblem(key: string, origin: Origin): string | 'ignore' | undefined {
+  if (!isKnownKey(key)) {
+    const suggestion = suggestKey(key);
+    return suggestion === undefined ? 'unknown annotation' : `unknown annotation, did you mean ${annotation(suggestion)}?`;
+  }
+  const scope = KEYS[key].scope;
+  if (scope === 'output') return origin === 'pod' ? 'ignore' : 'set by the injector on pods, not on namespaces';
+  if (scope === 'pod' && origin === 'namespace') return 'only valid as a pod annotation';
+  return undefined;
+}
+
+/** Rules that involve two keys: a sampler argument only means something to the ratio samplers. */
+function withCrossKeyRules(reading: Reading): Reading {
+  const { values } = reading;
+  const sampler = values['traces-sampler'];
+  if (values['traces-sampler-arg'] === undefined || sampler === undefined || RATIO_SAMPLERS.includes(sampler)) {
+    return reading;
+  }
+  const { ['traces-sampler-arg']: arg, ...rest } = values;
+  return {
+    values: rest,
+    problems: [
+      ...reading.problems,
+      { key: annotation('traces-sampler-arg'), value: arg, message: `sampler ${sampler} takes no argument` },
+    ],
+  };
+}

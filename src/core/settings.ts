@@ -1,0 +1,80 @@
+import type { Values } from './read-annotations.js';
+import type { Role } from './targets.js';
+
+export const CA_VOLUME = 'collector-ca-volume';
+export const DEFAULT_CA_KEY = 'ca.crt';
+export const DEFAULT_CA_MOUNT_PATH = '/etc/collector';
+
+export interface CaSource {
+  readonly configMap: string;
+  readonly key: string;
+  readonly mountPath: string;
+}
+
+export interface EnvSetting {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** What the annotations ask for, before looking at any container. */
+export interface Settings {
+  readonly inject: boolean;
+  readonly override: boolean;
+  readonly ca: CaSource | undefined;
+  /** The env vars each role gets, the CA certificate vars included; in a fixed order. */
+  env(role: Role, withCa: boolean): readonly EnvSetting[];
+}
+
+/** The env vars the injector manages; `override: "true"` may replace exactly these. */
+export const MANAGED_ENV = [
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE',
+  'OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE',
+  'OTEL_METRIC_EXPORT_INTERVAL',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+] as const;
+type Managed = (typeof MANAGED_ENV)[number];
+
+/** Processors export traces only: they get none of the metrics settings. */
+const FOR_PROCESSOR: ReadonlySet<Managed> = new Set([
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+]);
+
+const CA_ENV: ReadonlySet<Managed> = new Set(['OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE', 'OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE']);
+
+export function settingsFrom(values: Values): Settings {
+  const configMap = values['ca-configmap'];
+  const ca =
+    configMap === undefined
+      ? undefined
+      : {
+          configMap,
+          key: values['ca-key'] ?? DEFAULT_CA_KEY,
+          mountPath: values['ca-mount-path'] ?? DEFAULT_CA_MOUNT_PATH,
+        };
+  const certificate = ca === undefined ? undefined : `${ca.mountPath}/${ca.key}`;
+  const interval = values['metric-export-interval'];
+  const wanted: Readonly<Record<Managed, string | undefined>> = {
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: values['tracing-endpoint'] ?? values.endpoint,
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: values['metrics-endpoint'] ?? values.endpoint,
+    OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: certificate,
+    OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE: certificate,
+    OTEL_METRIC_EXPORT_INTERVAL: interval === undefined ? undefined : String(interval),
+    OTEL_TRACES_SAMPLER: values['traces-sampler'],
+    OTEL_TRACES_SAMPLER_ARG: values['traces-sampler-arg'],
+  };
+  const env = (role: Role, withCa: boolean): EnvSetting[] =>
+    MANAGED_ENV.flatMap((name) => {
+      const value = wanted[name];
+      if (value === undefined) return [];
+      if (role === 'processor' && !FOR_PROCESSOR.has(name)) return [];
+      if (!withCa && CA_ENV.has(name)) return [];
+      return [{ name, value }];
+    });
+  return { inject: values.inject ?? true, override: values.override ?? false, ca, env };
+}
