@@ -1,0 +1,59 @@
+/** Everything the process reads from its environment, checked once at start-up. */
+export interface Config {
+  /** HTTPS port for the admission webhooks. */
+  readonly port: number;
+  /** Plain HTTP port for /healthz, /readyz and /metrics. */
+  readonly adminPort: number;
+  readonly tlsCertFile: string;
+  readonly tlsKeyFile: string;
+  /** Standalone mode when set: namespaces come from this YAML file instead of the API server. */
+  readonly namespacesFile: string | undefined;
+  readonly logLevel: LogLevel;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+// Where the Deployment mounts the serving certificate's Secret.
+const DEFAULT_TLS_DIR = '/etc/aigw-otel-injector/tls';
+
+export type ConfigResult = { ok: true; config: Readonly<Config> } | { ok: false; errors: string[] };
+
+/** Reads the configuration, reporting every bad variable at once rather than the first. */
+export function readConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
+  const errors: string[] = [];
+  const port = readPort(env, 'PORT', 8443, errors);
+  const adminPort = readPort(env, 'ADMIN_PORT', 9090, errors);
+  if (port === adminPort && port !== 0) errors.push(`PORT and ADMIN_PORT must differ (both are ${port})`);
+  const logLevel = (env.LOG_LEVEL?.trim() || 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    errors.push(`LOG_LEVEL="${env.LOG_LEVEL}" is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const tlsCertFile = readPath(env, 'TLS_CERT_FILE', `${DEFAULT_TLS_DIR}/tls.crt`, errors);
+  const tlsKeyFile = readPath(env, 'TLS_KEY_FILE', `${DEFAULT_TLS_DIR}/tls.key`, errors);
+  const namespacesFile = env.NAMESPACES_FILE?.trim() || undefined;
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    config: Object.freeze({ port, adminPort, tlsCertFile, tlsKeyFile, namespacesFile, logLevel: logLevel as LogLevel }),
+  };
+}
+
+function readPort(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number, errors: string[]) {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  // 0 asks the kernel for a free port: tests and benchmarks use it.
+  if (!/^\d+$/.test(raw) || n > 65535) {
+    errors.push(`${name}="${raw}" is not a port number (0-65535)`);
+    return fallback;
+  }
+  return n;
+}
+
+function readPath(env: Readonly<Record<string, string | undefined>>, name: string, fallback: string, errors: string[]) {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  if (raw.trim() === '') errors.push(`${name} is set but empty`);
+  return raw.trim();
+}

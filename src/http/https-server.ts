@@ -1,0 +1,50 @@
+import { createServer, type Server } from 'node:https';
+import type { RequestListener } from 'node:http';
+import type { KeyPair } from '../tls/key-pair.js';
+
+// The API server closes idle keep-alive connections after 90 s; closing ours first causes EOF errors there.
+const KEEP_ALIVE_TIMEOUT_MS = 120_000;
+// The API server gives a webhook at most 30 s; nothing legitimate takes longer to send its headers.
+const HEADERS_TIMEOUT_MS = 30_000;
+// ... or its whole request.
+const REQUEST_TIMEOUT_MS = 30_000;
+// SIGTERM: finish in-flight reviews for up to this long, then cut what is left; inside the kubelet's 30 s grace.
+export const DRAIN_TIMEOUT_MS = 8_000;
+
+export const TLS_MIN_VERSION = 'TLSv1.2';
+
+export function createHttpsServer(pair: KeyPair, app: RequestListener): Server {
+  const server = createServer({ cert: pair.cert, key: pair.key, minVersion: TLS_MIN_VERSION }, app);
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  return server;
+}
+
+/** New connections get the new pair; open ones keep the one they shook hands with. */
+export function useKeyPair(server: Server, pair: KeyPair): void {
+  server.setSecureContext({ cert: pair.cert, key: pair.key, minVersion: TLS_MIN_VERSION });
+}
+
+/** Stops accepting, lets in-flight requests finish, closes idle keep-alive connections; resolves when drained. */
+export function drain(server: Server, timeoutMs = DRAIN_TIMEOUT_MS): Promise<'drained' | 'timed-out'> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+      resolve('timed-out');
+    }, timeoutMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve('drained');
+    });
+    server.closeIdleConnections();
+  });
+}
+
+export function listen(server: { listen(port: number, cb: () => void): unknown; once(e: 'error', cb: (err: Error) => void): unknown }, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => resolve());
+  });
+}

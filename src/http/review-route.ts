@@ -1,0 +1,91 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { AdmissionResponse } from '../admission/responses.js';
+import { failedOpen, reviewOf } from '../admission/responses.js';
+import { objectName, parseReview, type AdmissionReview } from '../admission/review.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics, Outcome, Webhook } from '../observability/metrics.js';
+
+/** What a webhook's pure handler returns: the answer, and the fields that explain it in logs and metrics. */
+export interface Handled {
+  readonly response: AdmissionResponse;
+  readonly reason: string;
+  readonly fields?: Readonly<Record<string, unknown>>;
+  readonly error?: unknown;
+}
+
+export interface RouteDeps {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/**
+ * The HTTP side of one admission webhook: checks the body is an AdmissionReview, runs the handler,
+ * answers in the request's apiVersion with its uid, and writes one log line and the metrics.
+ */
+export function reviewRoute(
+  webhook: Webhook,
+  handle: (review: AdmissionReview) => Promise<Handled>,
+  { logger, metrics }: RouteDeps,
+): RequestHandler {
+  return async (req: Request, res: Response) => {
+    const started = process.hrtime.bigint();
+    const parsed = parseReview(req.body);
+    if (!parsed.ok) {
+      badRequest(res, 400, parsed.reason, { webhook, metrics, logger });
+      return;
+    }
+    const review = parsed.value;
+    const { request } = review;
+    let handled: Handled;
+    try {
+      handled = await handle(review);
+    } catch (error) {
+      // The handlers fail open themselves; this catches a fault in that very code.
+      handled = { response: failedOpen(request.uid), reason: 'internal-error', error };
+    }
+    res.status(200).json(reviewOf(review, handled.response));
+
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const outcome = outcomeOf(handled);
+    metrics.reviews.inc({ webhook, outcome, reason: handled.reason });
+    metrics.reviewDuration.observe({ webhook }, seconds);
+    const line = {
+      webhook,
+      uid: request.uid,
+      namespace: request.namespace,
+      name: objectName(request),
+      operation: request.operation,
+      dryRun: request.dryRun === true || undefined,
+      outcome,
+      reason: handled.reason,
+      warnings: handled.response.warnings?.length ?? 0,
+      ...handled.fields,
+      durationMs: Math.round(seconds * 1e6) / 1e3,
+    };
+    if (handled.error === undefined) logger.info(line, 'review');
+    else logger.error({ ...line, err: describe(handled.error) }, 'review failed open');
+  };
+}
+
+function outcomeOf({ response, error }: Handled): Outcome {
+  if (error !== undefined) return 'failed_open';
+  if (!response.allowed) return 'denied';
+  return response.patch === undefined ? 'allowed' : 'patched';
+}
+
+interface BadRequestDeps extends RouteDeps {
+  readonly webhook: Webhook | 'unknown';
+}
+
+/** A request that is not a review we can answer: a short JSON error, never a 5xx. */
+export function badRequest(res: Response, status: number, error: string, { webhook, metrics, logger }: BadRequestDeps) {
+  if (webhook !== 'unknown') metrics.reviews.inc({ webhook, outcome: 'bad_request', reason: `http-${status}` });
+  logger.warn({ webhook, status, error }, 'bad request');
+  if (!res.headersSent) res.status(status).json({ error });
+}
+
+/** Name, message and the top of the stack: enough to debug, with no request data in it. */
+function describe(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  return { type: error.name, message: error.message, stack: error.stack?.split('\n').slice(0, 6).join('\n') };
+}

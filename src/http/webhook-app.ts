@@ -1,0 +1,79 @@
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { mutatePod } from '../admission/mutate-pods.js';
+import type { NamespaceSource } from '../namespaces/source.js';
+import type { Webhook } from '../observability/metrics.js';
+import { badRequest, reviewRoute, type Handled, type RouteDeps } from './review-route.js';
+
+// The API server caps its own requests near 3 MiB and a review carries object and oldObject;
+// 7 MiB leaves room for two legal 1 MiB pods plus JSON overhead, and refuses anything larger.
+export const BODY_LIMIT_BYTES = 7 * 1024 * 1024;
+
+export interface WebhookDeps extends RouteDeps {
+  readonly namespaces: NamespaceSource;
+  readonly isShuttingDown: () => boolean;
+}
+
+const ROUTES: Readonly<Record<string, Webhook>> = { '/mutate-pods': 'mutate-pods' };
+
+/** The HTTPS side: the admission webhooks and nothing else. */
+export function createWebhookApp(deps: WebhookDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.use((_req, res, next) => {
+    // Tell keep-alive clients to reconnect elsewhere while we drain.
+    if (deps.isShuttingDown()) res.setHeader('Connection', 'close');
+    next();
+  });
+
+  const mutate = async (review: { request: Parameters<typeof mutatePod>[0] }): Promise<Handled> => {
+    const outcome = await mutatePod(review.request, (ns) => deps.namespaces.get(ns));
+    for (const role of outcome.roles) deps.metrics.injections.inc({ role, result: outcome.reason });
+    return {
+      response: outcome.response,
+      reason: outcome.reason,
+      error: outcome.error,
+      fields: {
+        roles: outcome.roles.join(',') || undefined,
+        problems: outcome.problems.length > 0 ? outcome.problems.map((p) => p.key) : undefined,
+        kept: outcome.kept.length > 0 ? outcome.kept : undefined,
+      },
+    };
+  };
+  app.post('/mutate-pods', requireJson('mutate-pods', deps), jsonBody, reviewRoute('mutate-pods', mutate, deps));
+
+  app.all('/mutate-pods', (_req, res) => {
+    res.status(405).set('Allow', 'POST').json({ error: 'method not allowed; POST an AdmissionReview' });
+  });
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  app.use(bodyErrors(deps));
+  return app;
+}
+
+const jsonBody = express.json({ limit: BODY_LIMIT_BYTES, strict: true, type: 'application/json' });
+
+function requireJson(webhook: Webhook, deps: RouteDeps): RequestHandler {
+  return (req, res, next) => {
+    const type = req.is('application/json');
+    if (type === 'application/json') return next();
+    if (type === null) return badRequest(res, 400, 'empty body; POST an AdmissionReview', { webhook, ...deps });
+    badRequest(res, 415, 'content type must be application/json', { webhook, ...deps });
+  };
+}
+
+/** Maps body-parser's errors to 400/413/415; anything unexpected is logged and answered without detail. */
+function bodyErrors(deps: RouteDeps): ErrorRequestHandler {
+  return (err: { type?: string; status?: number; message?: string }, req, res, _next) => {
+    const webhook = ROUTES[req.path] ?? 'unknown';
+    const status = typeof err.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
+    const message: Record<number, string> = {
+      400: 'body is not valid JSON',
+      413: `body larger than ${BODY_LIMIT_BYTES} bytes`,
+      415: 'unsupported content encoding or charset',
+    };
+    if (status === 500) deps.logger.error({ err: err.message, path: req.path }, 'unexpected error');
+    badRequest(res, status, message[status] ?? 'bad request', { webhook, ...deps });
+  };
+}

@@ -1,0 +1,68 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export type Webhook = 'mutate-pods' | 'validate-namespaces';
+/** What the webhook answered: the label an alert on failed-open or bad requests keys on. */
+export type Outcome = 'patched' | 'allowed' | 'denied' | 'failed_open' | 'bad_request';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly reviews: Counter<'webhook' | 'outcome' | 'reason'>;
+  readonly reviewDuration: Histogram<'webhook'>;
+  readonly injections: Counter<'role' | 'result'>;
+  readonly namespaces: Gauge;
+  readonly namespaceReloads: Counter<'result'>;
+  readonly certificateExpiry: Gauge;
+  readonly certificateReloads: Counter<'result'>;
+}
+
+/** A registry of its own per process (and per test), with Node's default process metrics. */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    reviews: new Counter({
+      name: 'aigw_otel_injector_reviews_total',
+      help: 'Admission reviews answered, by webhook, outcome and decision reason',
+      labelNames: ['webhook', 'outcome', 'reason'],
+      registers,
+    }),
+    reviewDuration: new Histogram({
+      name: 'aigw_otel_injector_review_duration_seconds',
+      help: 'Time from a parsed review to its answer',
+      labelNames: ['webhook'],
+      // Sub-millisecond buckets for our own latency, then the API server's own first buckets.
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.025, 0.1, 0.5, 1, 2.5],
+      registers,
+    }),
+    injections: new Counter({
+      name: 'aigw_otel_injector_injections_total',
+      help: 'AI Gateway pods seen, by role and what was done to them',
+      labelNames: ['role', 'result'],
+      registers,
+    }),
+    namespaces: new Gauge({
+      name: 'aigw_otel_injector_namespaces',
+      help: 'Namespaces known to the injector',
+      registers,
+    }),
+    namespaceReloads: new Counter({
+      name: 'aigw_otel_injector_namespace_reloads_total',
+      help: 'Loads of the namespace source, by result',
+      labelNames: ['result'],
+      registers,
+    }),
+    certificateExpiry: new Gauge({
+      name: 'aigw_otel_injector_certificate_expiry_timestamp_seconds',
+      help: 'When the serving certificate in use expires (Unix time)',
+      registers,
+    }),
+    certificateReloads: new Counter({
+      name: 'aigw_otel_injector_certificate_reloads_total',
+      help: 'Loads of the serving certificate, by result',
+      labelNames: ['result'],
+      registers,
+    }),
+  };
+}
