@@ -11,6 +11,9 @@ const REQUEST_TIMEOUT_MS = 30_000;
 // SIGTERM: finish in-flight reviews for up to this long, then cut what is left; inside the kubelet's 30 s grace.
 export const DRAIN_TIMEOUT_MS = 8_000;
 
+// How often idle connections are closed while draining: short against the 8 s budget.
+const DRAIN_SWEEP_MS = 100;
+
 export const TLS_MIN_VERSION = 'TLSv1.2';
 
 export function createHttpsServer(pair: KeyPair, app: RequestListener): Server {
@@ -34,8 +37,11 @@ export function drain(server: Server, timeoutMs = DRAIN_TIMEOUT_MS): Promise<'dr
       resolve('timed-out');
     }, timeoutMs);
     timer.unref();
+    // A connection whose last answer went out becomes idle; close it promptly rather than at keep-alive end.
+    const sweep = setInterval(() => server.closeIdleConnections(), DRAIN_SWEEP_MS);
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(sweep);
       resolve('drained');
     });
     server.closeIdleConnections();

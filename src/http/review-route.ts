@@ -16,6 +16,8 @@ export interface Handled {
 export interface RouteDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** True once SIGTERM arrived: answers then tell keep-alive clients to reconnect elsewhere. */
+  readonly isShuttingDown: () => boolean;
 }
 
 /**
@@ -25,13 +27,14 @@ export interface RouteDeps {
 export function reviewRoute(
   webhook: Webhook,
   handle: (review: AdmissionReview) => Promise<Handled>,
-  { logger, metrics }: RouteDeps,
+  deps: RouteDeps,
 ): RequestHandler {
+  const { logger, metrics } = deps;
   return async (req: Request, res: Response) => {
     const started = process.hrtime.bigint();
     const parsed = parseReview(req.body);
     if (!parsed.ok) {
-      badRequest(res, 400, parsed.reason, { webhook, metrics, logger });
+      badRequest(res, 400, parsed.reason, { webhook, ...deps });
       return;
     }
     const review = parsed.value;
@@ -43,6 +46,7 @@ export function reviewRoute(
       // The handlers fail open themselves; this catches a fault in that very code.
       handled = { response: failedOpen(request.uid), reason: 'internal-error', error };
     }
+    closeIfDraining(res, deps);
     res.status(200).json(reviewOf(review, handled.response));
 
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -63,7 +67,7 @@ export function reviewRoute(
       durationMs: Math.round(seconds * 1e6) / 1e3,
     };
     if (handled.error === undefined) logger.info(line, 'review');
-    else logger.error({ ...line, err: describe(handled.error) }, 'review failed open');
+    else logger.error({ ...line, error: describe(handled.error) }, 'review failed open');
   };
 }
 
@@ -78,10 +82,17 @@ interface BadRequestDeps extends RouteDeps {
 }
 
 /** A request that is not a review we can answer: a short JSON error, never a 5xx. */
-export function badRequest(res: Response, status: number, error: string, { webhook, metrics, logger }: BadRequestDeps) {
+export function badRequest(res: Response, status: number, error: string, deps: BadRequestDeps) {
+  const { webhook, metrics, logger } = deps;
   if (webhook !== 'unknown') metrics.reviews.inc({ webhook, outcome: 'bad_request', reason: `http-${status}` });
   logger.warn({ webhook, status, error }, 'bad request');
-  if (!res.headersSent) res.status(status).json({ error });
+  if (res.headersSent) return;
+  closeIfDraining(res, deps);
+  res.status(status).json({ error });
+}
+
+function closeIfDraining(res: Response, { isShuttingDown }: RouteDeps): void {
+  if (isShuttingDown()) res.setHeader('Connection', 'close');
 }
 
 /** Name, message and the top of the stack: enough to debug, with no request data in it. */

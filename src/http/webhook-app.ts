@@ -10,7 +10,6 @@ export const BODY_LIMIT_BYTES = 7 * 1024 * 1024;
 
 export interface WebhookDeps extends RouteDeps {
   readonly namespaces: NamespaceSource;
-  readonly isShuttingDown: () => boolean;
 }
 
 const ROUTES: Readonly<Record<string, Webhook>> = { '/mutate-pods': 'mutate-pods' };
@@ -20,11 +19,6 @@ export function createWebhookApp(deps: WebhookDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-  app.use((_req, res, next) => {
-    // Tell keep-alive clients to reconnect elsewhere while we drain.
-    if (deps.isShuttingDown()) res.setHeader('Connection', 'close');
-    next();
-  });
 
   const mutate = async (review: { request: Parameters<typeof mutatePod>[0] }): Promise<Handled> => {
     const outcome = await mutatePod(review.request, (ns) => deps.namespaces.get(ns));
@@ -42,7 +36,7 @@ export function createWebhookApp(deps: WebhookDeps): Express {
   };
   app.post('/mutate-pods', requireJson('mutate-pods', deps), jsonBody, reviewRoute('mutate-pods', mutate, deps));
 
-  app.all('/mutate-pods', (_req, res) => {
+  app.all(Object.keys(ROUTES), (_req, res) => {
     res.status(405).set('Allow', 'POST').json({ error: 'method not allowed; POST an AdmissionReview' });
   });
   app.use((_req, res) => {

@@ -21,10 +21,11 @@ export function parseNamespaces(text: string): Parsed<NamespaceMap> {
     if (error !== undefined) return fail(`${where}: ${error.message.split('\n', 1)[0]}`);
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue;
-    const items = isRecord(value) && /List$/.test(String(value.kind)) ? value.items ?? [] : [value];
+    const isList = isRecord(value) && /List$/.test(String(value.kind));
+    const items = isList ? (value.items ?? []) : [value];
     if (!Array.isArray(items)) return fail(`${where}: items is not a list`);
     for (const [j, item] of items.entries()) {
-      const at = items === value ? where : `${where}, item ${j + 1}`;
+      const at = isList ? `${where}, item ${j + 1}` : where;
       const added = addNamespace(namespaces, item);
       if (added !== undefined) return fail(`${at}: ${added}`);
     }
