@@ -1,0 +1,424 @@
+/**
+ * The annotation contract as a table: each case is a namespace's annotations, a pod, and what the pod
+ * must look like after the webhook's patch. Run over real HTTPS by test/http/injection.test.ts.
+ */
+import type { Pod } from '../../src/core/pod.js';
+import { container, CORE_IMAGE, corePod, ISTIO_IMAGE, otherPod, pod, PROCESSOR_IMAGE, processorPod } from '../fixtures/pods.js';
+
+export const a = (key: string) => `aigw-otel.io/${key}`;
+const ns = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [a(k), v]));
+
+const ENDPOINT = 'https://otel-collector-opentelemetry-collector:4317';
+const TRACES = 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
+const METRICS = 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT';
+const TRACES_CA = 'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE';
+const METRICS_CA = 'OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE';
+const INTERVAL = 'OTEL_METRIC_EXPORT_INTERVAL';
+const SAMPLER = 'OTEL_TRACES_SAMPLER';
+const SAMPLER_ARG = 'OTEL_TRACES_SAMPLER_ARG';
+
+export interface InjectionCase {
+  name: string;
+  /** Namespace annotations, without the prefix. */
+  namespace: Record<string, string>;
+  pod: Pod;
+  /** Exact OTEL_* env of each listed container afterwards (other env is checked unchanged). */
+  otel?: Record<string, Record<string, string>>;
+  /** ConfigMap behind collector-ca-volume afterwards, or null for no such volume. */
+  caVolume?: string | null;
+  /** Where each listed container mounts collector-ca-volume afterwards, or null for nowhere. */
+  caMount?: Record<string, string | null>;
+  /** Each pattern must match one warning, and there are exactly this many warnings. */
+  warnings?: RegExp[];
+  /** The pod annotations `injected` and `kept-env` afterwards (undefined: absent). */
+  injected?: string;
+  kept?: string;
+  /** Containers (regular or init) that must come out byte-identical. */
+  untouched?: string[];
+  patched: boolean;
+}
+
+const fullCa = { [TRACES_CA]: '/etc/collector/ca.crt', [METRICS_CA]: '/etc/collector/ca.crt' };
+
+export const CASES: InjectionCase[] = [
+  // --- every row of the annotation table, core and processor ---
+  {
+    name: 'endpoint: both signals on the core',
+    namespace: { endpoint: ENDPOINT },
+    pod: corePod(),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    caVolume: null,
+    injected: 'core',
+    patched: true,
+  },
+  {
+    name: 'endpoint: traces only on a processor; sidecar and init container untouched',
+    namespace: { endpoint: ENDPOINT },
+    pod: processorPod(),
+    otel: { processor: { [TRACES]: ENDPOINT }, 'istio-proxy': {} },
+    untouched: ['istio-proxy', 'istio-init'],
+    injected: 'processor',
+    patched: true,
+  },
+  {
+    name: 'tracing-endpoint and metrics-endpoint win over endpoint',
+    namespace: { endpoint: ENDPOINT, 'tracing-endpoint': 'http://tempo:4317', 'metrics-endpoint': 'http://mimir:4317' },
+    pod: corePod(),
+    otel: { aigw: { [TRACES]: 'http://tempo:4317', [METRICS]: 'http://mimir:4317' } },
+    patched: true,
+  },
+  {
+    name: 'tracing-endpoint alone: traces only',
+    namespace: { 'tracing-endpoint': 'http://tempo:4317' },
+    pod: corePod(),
+    otel: { aigw: { [TRACES]: 'http://tempo:4317' } },
+    patched: true,
+  },
+  {
+    name: 'metrics-endpoint alone on a processor: nothing to inject, no patch',
+    namespace: { 'metrics-endpoint': 'http://mimir:4317' },
+    pod: processorPod(),
+    otel: { processor: {} },
+    patched: false,
+  },
+  {
+    name: 'ca-configmap: volume, read-only mount and both certificate vars on the core',
+    namespace: { 'ca-configmap': 'collector-ca' },
+    pod: corePod(),
+    otel: { aigw: fullCa },
+    caVolume: 'collector-ca',
+    caMount: { aigw: '/etc/collector' },
+    patched: true,
+  },
+  {
+    name: 'ca-configmap on a processor: volume, mount, traces certificate only; sidecar not mounted',
+    namespace: { 'ca-configmap': 'collector-ca' },
+    pod: processorPod(),
+    otel: { processor: { [TRACES_CA]: '/etc/collector/ca.crt' } },
+    caVolume: 'collector-ca',
+    caMount: { processor: '/etc/collector', 'istio-proxy': null },
+    untouched: ['istio-proxy', 'istio-init'],
+    patched: true,
+  },
+  {
+    name: 'ca-key and ca-mount-path change the certificate path and the mount',
+    namespace: { 'ca-configmap': 'otel-ca', 'ca-key': 'root.pem', 'ca-mount-path': '/var/run/otel' },
+    pod: corePod(),
+    otel: { aigw: { [TRACES_CA]: '/var/run/otel/root.pem', [METRICS_CA]: '/var/run/otel/root.pem' } },
+    caVolume: 'otel-ca',
+    caMount: { aigw: '/var/run/otel' },
+    patched: true,
+  },
+  {
+    name: 'ca-key and ca-mount-path without ca-configmap do nothing',
+    namespace: { 'ca-key': 'root.pem', 'ca-mount-path': '/var/run/otel' },
+    pod: corePod(),
+    caVolume: null,
+    patched: false,
+  },
+  {
+    name: 'metric-export-interval as a duration is converted to milliseconds',
+    namespace: { 'metric-export-interval': '1m30s' },
+    pod: corePod(),
+    otel: { aigw: { [INTERVAL]: '90000' } },
+    patched: true,
+  },
+  {
+    name: 'metric-export-interval in whole milliseconds',
+    namespace: { 'metric-export-interval': '10000' },
+    pod: corePod(),
+    otel: { aigw: { [INTERVAL]: '10000' } },
+    patched: true,
+  },
+  {
+    name: 'metric-export-interval on a processor: nothing',
+    namespace: { 'metric-export-interval': '10s' },
+    pod: processorPod(),
+    otel: { processor: {} },
+    patched: false,
+  },
+  {
+    name: 'traces-sampler and its ratio on the core',
+    namespace: { 'traces-sampler': 'parentbased_traceidratio', 'traces-sampler-arg': '0.25' },
+    pod: corePod(),
+    otel: { aigw: { [SAMPLER]: 'parentbased_traceidratio', [SAMPLER_ARG]: '0.25' } },
+    patched: true,
+  },
+  {
+    name: 'traces-sampler and its ratio on a processor',
+    namespace: { 'traces-sampler': 'traceidratio', 'traces-sampler-arg': '1' },
+    pod: processorPod(),
+    otel: { processor: { [SAMPLER]: 'traceidratio', [SAMPLER_ARG]: '1' } },
+    patched: true,
+  },
+  {
+    name: 'traces-sampler-arg alone (the sampler set through Helm values)',
+    namespace: { 'traces-sampler-arg': '0.5' },
+    pod: corePod({ env: [{ name: SAMPLER, value: 'traceidratio' }] }),
+    otel: { aigw: { [SAMPLER]: 'traceidratio', [SAMPLER_ARG]: '0.5' } },
+    patched: true,
+  },
+  {
+    name: 'the documented example: endpoint, CA and a 10 s interval',
+    namespace: { endpoint: ENDPOINT, 'ca-configmap': 'collector-ca', 'metric-export-interval': '10s' },
+    pod: corePod(),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT, ...fullCa, [INTERVAL]: '10000' } },
+    caVolume: 'collector-ca',
+    caMount: { aigw: '/etc/collector' },
+    injected: 'core',
+    patched: true,
+  },
+  {
+    name: 'inject: "false" on the namespace',
+    namespace: { endpoint: ENDPOINT, inject: 'false' },
+    pod: corePod(),
+    otel: { aigw: {} },
+    patched: false,
+  },
+  {
+    name: 'inject: "false" on the pod',
+    namespace: { endpoint: ENDPOINT },
+    pod: corePod({ annotations: { [a('inject')]: 'false' } }),
+    otel: { aigw: {} },
+    patched: false,
+  },
+  {
+    name: 'inject: "true" on the pod overrides the namespace\'s "false"',
+    namespace: { endpoint: ENDPOINT, inject: 'false' },
+    pod: corePod({ annotations: { [a('inject')]: 'true' } }),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    patched: true,
+  },
+  {
+    name: 'a pod annotation overrides the namespace value for that pod only',
+    namespace: { endpoint: ENDPOINT, 'metric-export-interval': '10s' },
+    pod: corePod({ annotations: { [a('metric-export-interval')]: '30s', [a('tracing-endpoint')]: 'http://tempo:4317' } }),
+    otel: { aigw: { [TRACES]: 'http://tempo:4317', [METRICS]: ENDPOINT, [INTERVAL]: '30000' } },
+    patched: true,
+  },
+  {
+    name: 'pod annotations alone configure a pod in an unannotated namespace',
+    namespace: {},
+    pod: corePod({ annotations: { [a('endpoint')]: ENDPOINT } }),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    patched: true,
+  },
+  // --- never override, unless override: "true" ---
+  {
+    name: 'env the pod already sets (value and valueFrom) is kept and recorded',
+    namespace: { endpoint: ENDPOINT, 'metric-export-interval': '10s' },
+    pod: corePod({
+      env: [
+        { name: TRACES, value: 'http://helm-values:4317' },
+        { name: INTERVAL, valueFrom: { configMapKeyRef: { name: 'aigw-settings', key: 'interval' } } },
+      ],
+    }),
+    otel: { aigw: { [TRACES]: 'http://helm-values:4317', [INTERVAL]: 'valueFrom', [METRICS]: ENDPOINT } },
+    kept: `aigw/${TRACES},aigw/${INTERVAL}`,
+    injected: 'core',
+    patched: true,
+  },
+  {
+    name: 'override: "true" replaces the values the pod set',
+    namespace: { endpoint: ENDPOINT, 'metric-export-interval': '10s', override: 'true' },
+    pod: corePod({
+      env: [
+        { name: TRACES, value: 'http://helm-values:4317' },
+        { name: INTERVAL, valueFrom: { configMapKeyRef: { name: 'aigw-settings', key: 'interval' } } },
+      ],
+    }),
+    otel: { aigw: { [TRACES]: ENDPOINT, [INTERVAL]: '10000', [METRICS]: ENDPOINT } },
+    patched: true,
+  },
+  {
+    name: 'everything already set by the pod: no patch, not even the marker',
+    namespace: { endpoint: ENDPOINT },
+    pod: corePod({ env: [{ name: TRACES, value: 'http://a:4317' }, { name: METRICS, value: 'http://b:4317' }] }),
+    otel: { aigw: { [TRACES]: 'http://a:4317', [METRICS]: 'http://b:4317' } },
+    patched: false,
+  },
+  // --- volumes ---
+  {
+    name: 'collector-ca-volume for the same ConfigMap is reused',
+    namespace: { 'ca-configmap': 'collector-ca' },
+    pod: corePod({
+      volumes: [{ name: 'collector-ca-volume', configMap: { name: 'collector-ca' } }],
+      mounts: [{ name: 'collector-ca-volume', readOnly: true, mountPath: '/etc/collector' }],
+    }),
+    otel: { aigw: fullCa },
+    caVolume: 'collector-ca',
+    caMount: { aigw: '/etc/collector' },
+    patched: true,
+  },
+  {
+    name: 'collector-ca-volume with another source: CA skipped with a warning, the rest injected',
+    namespace: { endpoint: ENDPOINT, 'ca-configmap': 'collector-ca' },
+    pod: corePod({ volumes: [{ name: 'collector-ca-volume', secret: { secretName: 'my-ca' } }] }),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    caMount: { aigw: null },
+    warnings: [/ca-configmap: CA skipped: volume collector-ca-volume already exists/],
+    patched: true,
+  },
+  {
+    name: 'another volume mounted at the mount path: CA skipped with a warning, the rest injected',
+    namespace: { endpoint: ENDPOINT, 'ca-configmap': 'collector-ca' },
+    pod: corePod({
+      volumes: [{ name: 'certs', emptyDir: {} }],
+      mounts: [{ name: 'certs', mountPath: '/etc/collector' }],
+    }),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    caVolume: null,
+    warnings: [/CA skipped: aigw mounts certs at \/etc\/collector/],
+    patched: true,
+  },
+  // --- bad values: that key skipped, valid keys applied, a warning naming it ---
+  {
+    name: 'bad values are skipped with one warning each; good keys still apply',
+    namespace: { endpoint: 'otel-collector:4317', 'metric-export-interval': 'soon', 'traces-sampler': 'traceidratio', 'traces-sampler-arg': '1.5', 'ca-configmap': 'collector-ca' },
+    pod: corePod(),
+    otel: { aigw: { ...fullCa, [SAMPLER]: 'traceidratio' } },
+    caVolume: 'collector-ca',
+    warnings: [
+      /^aigw-otel.io\/endpoint="otel-collector:4317": /,
+      /^aigw-otel.io\/metric-export-interval="soon": not a duration/,
+      /^aigw-otel.io\/traces-sampler-arg="1.5": must be between 0 and 1/,
+    ],
+    patched: true,
+  },
+  {
+    name: 'a bad tracing-endpoint falls back to endpoint, with a warning',
+    namespace: { endpoint: ENDPOINT, 'tracing-endpoint': 'ftp://tempo' },
+    pod: corePod(),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    warnings: [/tracing-endpoint="ftp:\/\/tempo": scheme must be http or https/],
+    patched: true,
+  },
+  {
+    name: 'a bad pod value leaves the namespace value in force, with a warning',
+    namespace: { 'metric-export-interval': '10s' },
+    pod: corePod({ annotations: { [a('metric-export-interval')]: '-5s' } }),
+    otel: { aigw: { [INTERVAL]: '10000' } },
+    warnings: [/metric-export-interval="-5s"/],
+    patched: true,
+  },
+  {
+    name: 'only bad values: no patch, but the warnings',
+    namespace: { 'ca-configmap': 'Collector_CA', 'traces-sampler': 'sometimes' },
+    pod: corePod(),
+    warnings: [/ca-configmap="Collector_CA": not a valid name/, /traces-sampler="sometimes": must be one of/],
+    patched: false,
+  },
+  {
+    name: 'a sampler argument for a sampler that takes none is skipped with a warning',
+    namespace: { 'traces-sampler': 'always_on', 'traces-sampler-arg': '0.5' },
+    pod: corePod(),
+    otel: { aigw: { [SAMPLER]: 'always_on' } },
+    warnings: [/traces-sampler-arg="0.5": sampler always_on takes no argument/],
+    patched: true,
+  },
+  {
+    name: 'an unknown key is named with the nearest known key',
+    namespace: { endpoint: ENDPOINT, 'tracing-endpont': 'http://tempo:4317' },
+    pod: corePod(),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    warnings: [/tracing-endpont: unknown annotation, did you mean aigw-otel.io\/tracing-endpoint\?/],
+    patched: true,
+  },
+  // --- which pods and containers ---
+  {
+    name: 'not an AI Gateway pod: no patch, no warnings',
+    namespace: { endpoint: ENDPOINT, 'metric-export-interval': 'soon' },
+    pod: otherPod(),
+    otel: { nginx: {} },
+    patched: false,
+  },
+  {
+    name: 'image from a mirror with a port and a digest is the core',
+    namespace: { 'tracing-endpoint': ENDPOINT },
+    pod: pod({ containers: [container({ name: 'gw', image: `reg.internal:5000/mirror/aigw@sha256:${'ab'.repeat(32)}` })] }),
+    otel: { gw: { [TRACES]: ENDPOINT } },
+    injected: 'core',
+    patched: true,
+  },
+  {
+    name: 'an image that only contains aigw is not a target',
+    namespace: { 'tracing-endpoint': ENDPOINT },
+    pod: pod({ containers: [container({ name: 'tool', image: 'registry.example/aigw/aigw-cli:1.0' })] }),
+    otel: { tool: {} },
+    patched: false,
+  },
+  {
+    name: 'core and processor in one pod: each gets its own set',
+    namespace: { endpoint: ENDPOINT, 'metric-export-interval': '10s' },
+    pod: pod({
+      containers: [container({ name: 'aigw', image: CORE_IMAGE }), container({ name: 'processor', image: PROCESSOR_IMAGE })],
+    }),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT, [INTERVAL]: '10000' }, processor: { [TRACES]: ENDPOINT } },
+    injected: 'core,processor',
+    patched: true,
+  },
+  {
+    name: 'role label: every regular container is a target, whatever its image',
+    namespace: { endpoint: ENDPOINT },
+    pod: pod({
+      labels: { [a('role')]: 'processor' },
+      containers: [container({ name: 'custom', image: 'ghcr.io/acme/my-processor:2' }), container({ name: 'helper', image: 'busybox' })],
+      initContainers: [container({ name: 'setup', image: 'busybox' })],
+    }),
+    otel: { custom: { [TRACES]: ENDPOINT }, helper: { [TRACES]: ENDPOINT } },
+    untouched: ['setup'],
+    injected: 'processor',
+    patched: true,
+  },
+  {
+    name: 'role label narrowed by container-names',
+    namespace: { endpoint: ENDPOINT },
+    pod: pod({
+      labels: { [a('role')]: 'core' },
+      annotations: { [a('container-names')]: 'gateway' },
+      containers: [container({ name: 'gateway', image: 'ghcr.io/acme/gw:2' }), container({ name: 'istio-proxy', image: ISTIO_IMAGE })],
+    }),
+    otel: { gateway: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT }, 'istio-proxy': {} },
+    untouched: ['istio-proxy'],
+    patched: true,
+  },
+  {
+    name: 'a role label with another value falls back to images, with a warning',
+    namespace: { endpoint: ENDPOINT },
+    pod: corePod({ labels: { [a('role')]: 'gateway' } }),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    warnings: [/aigw-otel.io\/role="gateway": label must be core or processor/],
+    patched: true,
+  },
+  {
+    name: 'a pod without env, volumes or annotations gets whole arrays and maps added',
+    namespace: { endpoint: ENDPOINT, 'ca-configmap': 'collector-ca' },
+    pod: (() => {
+      const p = corePod();
+      delete p.spec.volumes;
+      delete p.spec.containers[0]?.volumeMounts;
+      return p;
+    })(),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT, ...fullCa } },
+    caVolume: 'collector-ca',
+    caMount: { aigw: '/etc/collector' },
+    patched: true,
+  },
+  {
+    name: 'annotation keys with / and ~ on the pod survive the patch',
+    namespace: { endpoint: ENDPOINT },
+    pod: corePod({ annotations: { 'example.com/a~b': 'x', 'prometheus.io/scrape': 'true' } }),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    injected: 'core',
+    patched: true,
+  },
+  {
+    name: 'values with surrounding whitespace are trimmed',
+    namespace: { endpoint: ` ${ENDPOINT}\n`, 'metric-export-interval': ' 500ms ' },
+    pod: corePod(),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT, [INTERVAL]: '500' } },
+    patched: true,
+  },
+];
+
+export { CORE_IMAGE, PROCESSOR_IMAGE };

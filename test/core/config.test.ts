@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../../src/config/config.js';
+
+describe('configuration', () => {
+  it('has defaults for everything but NAMESPACES_FILE, and freezes the result', () => {
+    const r = readConfig({});
+    expect(r).toMatchObject({
+      ok: true,
+      config: { port: 8443, adminPort: 9090, logLevel: 'info', namespacesFile: undefined, tlsCertFile: '/etc/aigw-otel-injector/tls/tls.crt' },
+    });
+    if (r.ok) expect(Object.isFrozen(r.config)).toBe(true);
+  });
+
+  it('reports every bad variable at once, by name', () => {
+    const r = readConfig({ PORT: 'https', ADMIN_PORT: '70000', LOG_LEVEL: 'loud', TLS_CERT_FILE: ' ' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.errors).toHaveLength(4);
+      expect(r.errors.join('\n')).toMatch(/PORT="https"[\s\S]*ADMIN_PORT="70000"[\s\S]*LOG_LEVEL="loud"[\s\S]*TLS_CERT_FILE/);
+    }
+  });
+
+  it.each([
+    [{ PORT: '9443', ADMIN_PORT: '9443' }, /must differ/],
+    [{ PORT: '-1' }, /PORT/],
+    [{ PORT: '8443.5' }, /PORT/],
+  ])('refuses %o', (env, message) => {
+    const r = readConfig(env);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.join()).toMatch(message);
+  });
+});
