@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config/config.js';
 import { createAdminServer } from './http/admin-server.js';
 import { createHttpsServer, drain, listen, useKeyPair } from './http/https-server.js';
+import { reviewHandlers } from './http/handlers.js';
 import { createWebhookApp } from './http/webhook-app.js';
 import { fileNamespaceSource } from './namespaces/file-source.js';
 import type { NamespaceSource } from './namespaces/source.js';
@@ -31,7 +32,8 @@ export async function startInjector(config: Config, logger: Logger, metrics = cr
   recordKeyPair(metrics, pair);
 
   let shuttingDown = false;
-  const app = createWebhookApp({ namespaces, logger, metrics, isShuttingDown: () => shuttingDown });
+  const handlers = reviewHandlers({ lookup: (name) => namespaces.get(name), metrics });
+  const app = createWebhookApp(handlers, { logger, metrics, isShuttingDown: () => shuttingDown });
   const webhook = createHttpsServer(pair, app);
   const certificates = watchKeyPair(
     { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile },

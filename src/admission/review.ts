@@ -24,6 +24,7 @@ export interface AdmissionRequest {
   namespace?: string;
   operation?: string;
   object?: unknown;
+  oldObject?: unknown;
   dryRun?: boolean;
 }
 

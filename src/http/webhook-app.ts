@@ -1,6 +1,5 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
-import { mutatePod } from '../admission/mutate-pods.js';
-import type { NamespaceSource } from '../namespaces/source.js';
+import type { AdmissionReview } from '../admission/review.js';
 import type { Webhook } from '../observability/metrics.js';
 import { badRequest, reviewRoute, type Handled, type RouteDeps } from './review-route.js';
 
@@ -8,37 +7,25 @@ import { badRequest, reviewRoute, type Handled, type RouteDeps } from './review-
 // 7 MiB leaves room for two legal 1 MiB pods plus JSON overhead, and refuses anything larger.
 export const BODY_LIMIT_BYTES = 7 * 1024 * 1024;
 
-export interface WebhookDeps extends RouteDeps {
-  readonly namespaces: NamespaceSource;
-}
+export type ReviewHandler = (review: AdmissionReview) => Promise<Handled>;
 
-const ROUTES: Readonly<Record<string, Webhook>> = { '/mutate-pods': 'mutate-pods' };
+const PATHS: Readonly<Record<Webhook, string>> = {
+  'mutate-pods': '/mutate-pods',
+  'validate-namespaces': '/validate-namespaces',
+};
 
 /** The HTTPS side: the admission webhooks and nothing else. */
-export function createWebhookApp(deps: WebhookDeps): Express {
+export function createWebhookApp(handlers: Readonly<Record<Webhook, ReviewHandler>>, deps: RouteDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-
-  const mutate = async (review: { request: Parameters<typeof mutatePod>[0] }): Promise<Handled> => {
-    const outcome = await mutatePod(review.request, (ns) => deps.namespaces.get(ns));
-    for (const role of outcome.roles) deps.metrics.injections.inc({ role, result: outcome.reason });
-    return {
-      response: outcome.response,
-      reason: outcome.reason,
-      error: outcome.error,
-      fields: {
-        roles: outcome.roles.join(',') || undefined,
-        problems: outcome.problems.length > 0 ? outcome.problems.map((p) => p.key) : undefined,
-        kept: outcome.kept.length > 0 ? outcome.kept : undefined,
-      },
-    };
-  };
-  app.post('/mutate-pods', requireJson('mutate-pods', deps), jsonBody, reviewRoute('mutate-pods', mutate, deps));
-
-  app.all(Object.keys(ROUTES), (_req, res) => {
-    res.status(405).set('Allow', 'POST').json({ error: 'method not allowed; POST an AdmissionReview' });
-  });
+  for (const webhook of Object.keys(PATHS) as Webhook[]) {
+    const path = PATHS[webhook];
+    app.post(path, requireJson(webhook, deps), jsonBody, reviewRoute(webhook, handlers[webhook], deps));
+    app.all(path, (_req, res) => {
+      res.status(405).set('Allow', 'POST').json({ error: 'method not allowed; POST an AdmissionReview' });
+    });
+  }
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });
@@ -57,10 +44,12 @@ function requireJson(webhook: Webhook, deps: RouteDeps): RequestHandler {
   };
 }
 
+const webhookAt = (path: string): Webhook | 'unknown' =>
+  (Object.keys(PATHS) as Webhook[]).find((w) => PATHS[w] === path) ?? 'unknown';
+
 /** Maps body-parser's errors to 400/413/415; anything unexpected is logged and answered without detail. */
 function bodyErrors(deps: RouteDeps): ErrorRequestHandler {
-  return (err: { type?: string; status?: number; message?: string }, req, res, _next) => {
-    const webhook = ROUTES[req.path] ?? 'unknown';
+  return (err: { status?: number; message?: string }, req, res, _next) => {
     const status = typeof err.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
     const message: Record<number, string> = {
       400: 'body is not valid JSON',
@@ -68,6 +57,6 @@ function bodyErrors(deps: RouteDeps): ErrorRequestHandler {
       415: 'unsupported content encoding or charset',
     };
     if (status === 500) deps.logger.error({ err: err.message, path: req.path }, 'unexpected error');
-    badRequest(res, status, message[status] ?? 'bad request', { webhook, ...deps });
+    badRequest(res, status, message[status] ?? 'bad request', { webhook: webhookAt(req.path), ...deps });
   };
 }

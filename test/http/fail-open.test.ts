@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reviewHandlers } from '../../src/http/handlers.js';
 import { createWebhookApp } from '../../src/http/webhook-app.js';
 import type { NamespaceSource } from '../../src/namespaces/source.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -30,7 +31,8 @@ beforeAll(async () => {
   server.setSecureContext({ cert: readFileSync(certs.certFile), key: readFileSync(certs.keyFile) });
   const sink = new Writable({ write: (c: Buffer, _e, done) => (lines.push(c.toString()), done()) });
   const logger = createLogger('info', sink);
-  server.on('request', createWebhookApp({ namespaces: broken, logger, metrics, isShuttingDown: () => false }));
+  const handlers = reviewHandlers({ lookup: (name) => broken.get(name), metrics });
+  server.on('request', createWebhookApp(handlers, { logger, metrics, isShuttingDown: () => false }));
   await new Promise<void>((resolve) => server.listen(0, resolve));
   url = `https://localhost:${(server.address() as AddressInfo).port}`;
 });
