@@ -1,9 +1,14 @@
+import { KubeConfig } from '@kubernetes/client-node';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config/config.js';
 import { createAdminServer } from './http/admin-server.js';
 import { createHttpsServer, drain, listen, useKeyPair } from './http/https-server.js';
-import { reviewHandlers } from './http/handlers.js';
+import { reviewHandlers, type HandlerDeps } from './http/handlers.js';
 import { createWebhookApp } from './http/webhook-app.js';
+import { kubeApi } from './kube/api.js';
+import { caChecker } from './kube/ca-check.js';
+import { eventRecorder } from './kube/events.js';
+import { clusterNamespaceSource, DEFAULT_TUNING, type ClusterSourceTuning } from './namespaces/cluster-source.js';
 import { fileNamespaceSource } from './namespaces/file-source.js';
 import type { NamespaceSource } from './namespaces/source.js';
 import type { Logger } from './observability/logger.js';
@@ -22,17 +27,33 @@ export interface Injector {
 /** A start-up failure the operator can fix; main prints it and exits non-zero. */
 export class StartupError extends Error {}
 
+export interface InjectorOptions {
+  readonly metrics?: Metrics;
+  /** Cluster mode credentials; by default client-node's own loading (in-cluster service account, or KUBECONFIG). */
+  readonly kubeConfig?: KubeConfig;
+  readonly clusterTuning?: ClusterSourceTuning;
+}
+
+interface Sources {
+  readonly namespaces: NamespaceSource;
+  /** What cluster mode adds to the handlers: the CA pre-flight and Events. */
+  readonly handlerDeps: Pick<HandlerDeps, 'checkCa' | 'recordEvent'>;
+  readonly stop: () => Promise<void>;
+}
+
 /** Wires the namespace source, the certificate and both servers together, and starts them. */
-export async function startInjector(config: Config, logger: Logger, metrics = createMetrics()): Promise<Injector> {
-  const namespaces = await namespaceSource(config, logger, metrics);
+export async function startInjector(config: Config, logger: Logger, options: InjectorOptions = {}): Promise<Injector> {
+  const metrics = options.metrics ?? createMetrics();
+  const sources = await startSources(config, logger, metrics, options);
+  const { namespaces } = sources;
   const pair = await loadKeyPair(config.tlsCertFile, config.tlsKeyFile).catch((error: unknown) => {
-    namespaces.stop();
+    void sources.stop();
     throw new StartupError(`TLS_CERT_FILE/TLS_KEY_FILE: cannot load the serving certificate: ${message(error)}`);
   });
   recordKeyPair(metrics, pair);
 
   let shuttingDown = false;
-  const handlers = reviewHandlers({ lookup: (name) => namespaces.get(name), metrics });
+  const handlers = reviewHandlers({ ...sources.handlerDeps, lookup: (name) => namespaces.get(name), metrics });
   const app = createWebhookApp(handlers, { logger, metrics, isShuttingDown: () => shuttingDown });
   const webhook = createHttpsServer(pair, app);
   const certificates = watchKeyPair(
@@ -56,7 +77,7 @@ export async function startInjector(config: Config, logger: Logger, metrics = cr
       shuttingDown = true;
       certificates.stop();
       const result = await drain(webhook);
-      namespaces.stop();
+      await sources.stop();
       await new Promise<void>((resolve) => admin.close(() => resolve()));
       admin.closeAllConnections();
       logger.info({ result }, 'stopped');
@@ -64,15 +85,42 @@ export async function startInjector(config: Config, logger: Logger, metrics = cr
   };
 }
 
-async function namespaceSource(config: Config, logger: Logger, metrics: Metrics): Promise<NamespaceSource> {
-  if (config.namespacesFile === undefined) {
-    throw new StartupError('NAMESPACES_FILE is not set: cluster mode is not available yet; set it to run standalone');
+async function startSources(config: Config, logger: Logger, metrics: Metrics, options: InjectorOptions): Promise<Sources> {
+  if (config.namespacesFile !== undefined) {
+    try {
+      const namespaces = await fileNamespaceSource(config.namespacesFile, logger, metrics);
+      return { namespaces, handlerDeps: {}, stop: () => Promise.resolve(namespaces.stop()) };
+    } catch (error) {
+      throw new StartupError(`NAMESPACES_FILE=${config.namespacesFile}: ${message(error)}`);
+    }
   }
+  const kc = options.kubeConfig ?? defaultKubeConfig();
+  logger.info({ server: kc.getCurrentCluster()?.server }, 'cluster mode: namespaces from the API server');
+  const api = kubeApi(kc);
+  const namespaces = clusterNamespaceSource(api, logger, metrics, options.clusterTuning ?? DEFAULT_TUNING);
+  const events = eventRecorder(api, logger);
+  return {
+    namespaces,
+    handlerDeps: {
+      checkCa: caChecker(api, logger),
+      recordEvent: (e) => events.warn(e.target, e.reason, e.message),
+    },
+    stop: async () => {
+      namespaces.stop();
+      events.stop();
+      await events.flush();
+    },
+  };
+}
+
+function defaultKubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
   try {
-    return await fileNamespaceSource(config.namespacesFile, logger, metrics);
+    kc.loadFromDefault();
   } catch (error) {
-    throw new StartupError(`NAMESPACES_FILE=${config.namespacesFile}: ${message(error)}`);
+    throw new StartupError(`cannot load Kubernetes credentials (in-cluster service account or KUBECONFIG): ${message(error)}`);
   }
+  return kc;
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));

@@ -1,4 +1,5 @@
-import { decide } from '../core/inject.js';
+import type { CaStatus } from '../core/ca-conflicts.js';
+import { caToCheck, decide } from '../core/inject.js';
 import { diff } from '../core/patch.js';
 import { formatWarnings, type Problem } from '../core/problems.js';
 import type { Annotations } from '../core/read-annotations.js';
@@ -9,6 +10,14 @@ import type { AdmissionRequest } from './review.js';
 
 /** A namespace's annotations, or `undefined` when the namespace cannot be known right now. */
 export type NamespaceLookup = (name: string) => Annotations | undefined | Promise<Annotations | undefined>;
+
+/** Asks the cluster whether a CA ConfigMap exists and holds the key; absent in standalone mode. */
+export type CaCheck = (namespace: string, configMap: string, key: string) => Promise<CaStatus>;
+
+export interface MutateDeps {
+  readonly lookup: NamespaceLookup;
+  readonly checkCa?: CaCheck;
+}
 
 export type MutateReason = SkipReason | 'injected' | 'not-a-pod-create' | 'namespace-unknown' | 'internal-error';
 
@@ -33,14 +42,18 @@ export function isPodCreate(request: AdmissionRequest): boolean {
 }
 
 /** The answer to a pod review: only a pod CREATE is ever mutated, and our own errors fail open. */
-export async function mutatePod(request: AdmissionRequest, lookup: NamespaceLookup): Promise<MutateOutcome> {
+export async function mutatePod(request: AdmissionRequest, { lookup, checkCa }: MutateDeps): Promise<MutateOutcome> {
   const none = { roles: [], problems: [], kept: [] } as const;
   if (!isPodCreate(request)) return { ...none, response: allowed(request.uid), reason: 'not-a-pod-create' };
   try {
     const namespace = namespaceOf(request);
     const annotations = namespace === undefined ? undefined : await lookup(namespace);
-    if (annotations === undefined) return { ...none, response: allowed(request.uid), reason: 'namespace-unknown' };
-    const decision = decide(annotations, request.object);
+    if (namespace === undefined || annotations === undefined) {
+      return { ...none, response: allowed(request.uid), reason: 'namespace-unknown' };
+    }
+    const ca = checkCa === undefined ? undefined : caToCheck(annotations, request.object);
+    const caStatus = ca === undefined || checkCa === undefined ? 'unchecked' : await checkCa(namespace, ca.configMap, ca.key);
+    const decision = decide(annotations, request.object, { caStatus });
     const warnings = formatWarnings(decision.problems);
     const base = { reason: decision.reason, roles: decision.roles, problems: decision.problems };
     if (!decision.inject) return { ...base, kept: [], response: allowed(request.uid, warnings) };

@@ -1,5 +1,5 @@
 import { annotation } from './annotations.js';
-import { caConflict } from './ca-conflicts.js';
+import { caConflict, caMissing, type CaStatus } from './ca-conflicts.js';
 import { withEnv, withMount } from './container-env.js';
 import { skip, type Decision } from './decision.js';
 import { podShapeProblem, type Container, type Pod } from './pod.js';
@@ -8,27 +8,57 @@ import { ownAnnotations, readEffective, type Annotations } from './read-annotati
 import { CA_VOLUME, settingsFrom, type CaSource } from './settings.js';
 import { findTargets, ROLES, type Role, type Target } from './targets.js';
 
-/**
- * Decides what to inject into a pod created in a namespace with these annotations, and builds the
- * injected pod. Pure: the same inputs always give the same decision, and the input pod is not modified.
- */
-export function decide(namespaceAnnotations: Annotations | undefined, object: unknown): Decision {
+/** Facts about the cluster that the shell looked up before deciding. */
+export interface ClusterFacts {
+  readonly caStatus: CaStatus;
+}
+
+const UNCHECKED: ClusterFacts = { caStatus: 'unchecked' };
+
+interface Considered {
+  readonly pod: Pod;
+  readonly podAnnotations: Annotations | undefined;
+  readonly reading: ReturnType<typeof readEffective>;
+  readonly targeting: ReturnType<typeof findTargets>;
+  readonly roles: readonly Role[];
+  readonly settings: ReturnType<typeof settingsFrom>;
+}
+
+/** The first steps of every decision: shape, annotations, targets, settings; or why to stop there. */
+function consider(namespaceAnnotations: Annotations | undefined, object: unknown): Considered | Decision {
   const shape = podShapeProblem(object);
   if (shape !== undefined) return skip('malformed-pod', [], [{ key: 'pod', message: shape }]);
   const pod = object as Pod;
   const podAnnotations = pod.metadata?.annotations;
-
   const reading = readEffective(namespaceAnnotations, podAnnotations);
   const targeting = findTargets(pod, reading.values);
   const roles = ROLES.filter((r) => targeting.targets.some((t) => t.role === r));
   if (targeting.targets.length === 0) return skip('not-an-ai-gateway-pod', [], targeting.problems);
-
-  const problems: Problem[] = [...targeting.problems, ...reading.problems];
   const settings = settingsFrom(reading.values);
   if (!settings.inject) return skip('injection-disabled', roles);
+  return { pod, podAnnotations, reading, targeting, roles, settings };
+}
+
+const isDecision = (x: Considered | Decision): x is Decision => 'reason' in x;
+
+/** The CA ConfigMap the shell should check before deciding, if this pod would get one. */
+export function caToCheck(namespaceAnnotations: Annotations | undefined, object: unknown): CaSource | undefined {
+  const considered = consider(namespaceAnnotations, object);
+  return isDecision(considered) ? undefined : considered.settings.ca;
+}
+
+/**
+ * Decides what to inject into a pod created in a namespace with these annotations, and builds the
+ * injected pod. Pure: the same inputs always give the same decision, and the input pod is not modified.
+ */
+export function decide(namespaceAnnotations: Annotations | undefined, object: unknown, facts = UNCHECKED): Decision {
+  const considered = consider(namespaceAnnotations, object);
+  if (isDecision(considered)) return considered;
+  const { pod, podAnnotations, reading, targeting, roles, settings } = considered;
+  const problems: Problem[] = [...targeting.problems, ...reading.problems];
 
   let ca = settings.ca;
-  const conflict = ca === undefined ? undefined : caConflict(pod, targeting.targets, ca);
+  const conflict = ca === undefined ? undefined : (caMissing(ca, facts.caStatus) ?? caConflict(pod, targeting.targets, ca));
   if (conflict !== undefined) {
     problems.push(conflict);
     ca = undefined;

@@ -5,6 +5,8 @@ export interface Problem {
   /** The offending value, if any: annotation values are configuration, never secrets. */
   readonly value?: string;
   readonly message: string;
+  /** What kind of trouble, for the Event reason; absent means a bad annotation or label. */
+  readonly kind?: 'ca-missing' | 'ca-conflict';
 }
 
 // The API server keeps each warning to 120 characters.

@@ -1,19 +1,22 @@
-import { mutatePod, type NamespaceLookup } from '../admission/mutate-pods.js';
+import { mutatePod, type MutateDeps } from '../admission/mutate-pods.js';
 import { validateNamespace } from '../admission/validate-namespaces.js';
+import { warningEvents, type WarningEvent } from '../admission/warning-events.js';
 import type { Metrics, Webhook } from '../observability/metrics.js';
 import type { ReviewHandler } from './webhook-app.js';
 
-export interface HandlerDeps {
-  readonly lookup: NamespaceLookup;
+export interface HandlerDeps extends MutateDeps {
   readonly metrics: Metrics;
+  /** Where warnings go as Kubernetes Events; absent in standalone mode. */
+  readonly recordEvent?: (event: WarningEvent) => void;
 }
 
 /** Adapts the pure admission handlers to the HTTP route: answer, reason and log fields. */
-export function reviewHandlers({ lookup, metrics }: HandlerDeps): Record<Webhook, ReviewHandler> {
+export function reviewHandlers({ metrics, recordEvent, ...mutateDeps }: HandlerDeps): Record<Webhook, ReviewHandler> {
   return {
     'mutate-pods': async ({ request }) => {
-      const outcome = await mutatePod(request, lookup);
+      const outcome = await mutatePod(request, mutateDeps);
       for (const role of outcome.roles) metrics.injections.inc({ role, result: outcome.reason });
+      if (recordEvent !== undefined) for (const event of warningEvents(request, outcome)) recordEvent(event);
       return {
         response: outcome.response,
         reason: outcome.reason,

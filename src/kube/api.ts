@@ -1,0 +1,188 @@
+import {
+  ApiException,
+  CoreV1Api,
+  KubeConfig,
+  Observable,
+  PatchStrategy,
+  Watch,
+  type ConfigurationOptions,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
+import type { Annotations } from '../core/read-annotations.js';
+import { ownAnnotationsOf } from '../namespaces/parse-file.js';
+
+export interface NamespacePage {
+  readonly items: readonly { readonly name: string; readonly annotations: Annotations }[];
+  readonly resourceVersion: string;
+  readonly continue?: string;
+}
+
+export type WatchEvent =
+  | { readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'; readonly name: string; readonly annotations: Annotations; readonly resourceVersion: string }
+  | { readonly type: 'BOOKMARK'; readonly resourceVersion: string }
+  | { readonly type: 'ERROR'; readonly code: number; readonly message: string };
+
+export interface KubeEvent {
+  readonly name: string;
+  readonly namespace: string;
+  readonly involvedObject: { kind: string; name: string; namespace?: string; uid?: string; apiVersion?: string };
+  readonly reason: string;
+  readonly message: string;
+  readonly count: number;
+  readonly time: string;
+}
+
+/** The API calls the injector makes, and no others: RBAC in manifests/ grants exactly these. */
+export interface KubeApi {
+  /** namespaces list */
+  listNamespaces(options: { limit: number; continueToken?: string; timeoutMs: number }): Promise<NamespacePage>;
+  /** namespaces watch; resolves once the stream is open, with a function that ends it. */
+  watchNamespaces(
+    resourceVersion: string,
+    timeoutSeconds: number,
+    onEvent: (event: WatchEvent) => void,
+    onDone: (error: KubeError | undefined) => void,
+  ): Promise<() => void>;
+  /** namespaces get: annotations, or null when there is no such namespace. */
+  getNamespace(name: string, timeoutMs: number): Promise<Annotations | null>;
+  /** configmaps get: the keys it holds, or null when there is no such ConfigMap. */
+  getConfigMapKeys(namespace: string, name: string, timeoutMs: number): Promise<readonly string[] | null>;
+  /** events create */
+  createEvent(event: KubeEvent): Promise<void>;
+  /** events patch: a new count and last time on an event already created. */
+  patchEventCount(namespace: string, name: string, count: number, time: string): Promise<void>;
+}
+
+/** An error from the API server (with its HTTP status) or from the way there (status undefined). */
+export class KubeError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** Per-request deadline: client-node has no timeout option, so each call gets an AbortSignal. */
+function withTimeout(ms: number, extra?: { contentType: string }): ConfigurationOptions {
+  return {
+    middleware: [
+      {
+        pre: (ctx: RequestContext) => {
+          ctx.setSignal(AbortSignal.timeout(ms));
+          if (extra !== undefined) ctx.setHeaderParam('Content-Type', extra.contentType);
+          return new Observable(Promise.resolve(ctx));
+        },
+        post: (ctx: ResponseContext) => new Observable(Promise.resolve(ctx)),
+      },
+    ],
+    middlewareMergeStrategy: 'append',
+  };
+}
+
+function asKubeError(error: unknown): KubeError {
+  if (error instanceof KubeError) return error;
+  if (error instanceof ApiException) return new KubeError(`API server answered ${error.code}`, error.code);
+  const name = (error as { name?: string }).name;
+  if (name === 'AbortError' || name === 'TimeoutError') return new KubeError('request timed out', undefined);
+  const statusCode = (error as { statusCode?: number }).statusCode;
+  return new KubeError(error instanceof Error ? error.message : String(error), statusCode);
+}
+
+const nameOf = (o: { metadata?: { name?: string } }) => o.metadata?.name ?? '';
+const annotationsOf = (o: { metadata?: { annotations?: Record<string, string> } }) => ownAnnotationsOf(o.metadata?.annotations ?? {});
+
+/** KubeApi over @kubernetes/client-node, with its default credential loading done by the caller. */
+export function kubeApi(kc: KubeConfig): KubeApi {
+  const core = kc.makeApiClient(CoreV1Api);
+  const watcher = new Watch(kc);
+  const call = async <T>(f: () => Promise<T>): Promise<T> => {
+    try {
+      return await f();
+    } catch (error) {
+      throw asKubeError(error);
+    }
+  };
+  const absentOn404 = async <T>(f: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await call(f);
+    } catch (error) {
+      if (error instanceof KubeError && error.status === 404) return null;
+      throw error;
+    }
+  };
+  return {
+    listNamespaces: ({ limit, continueToken, timeoutMs }) =>
+      call(async () => {
+        const list = await core.listNamespace({ limit, _continue: continueToken }, withTimeout(timeoutMs));
+        return {
+          items: list.items.map((ns) => ({ name: nameOf(ns), annotations: annotationsOf(ns) })),
+          resourceVersion: list.metadata?.resourceVersion ?? '',
+          continue: list.metadata?._continue || undefined,
+        };
+      }),
+    watchNamespaces: async (resourceVersion, timeoutSeconds, onEvent, onDone) => {
+      const params = { resourceVersion, allowWatchBookmarks: true, timeoutSeconds };
+      const controller = await watcher.watch(
+        '/api/v1/namespaces',
+        params,
+        (type: string, object: Record<string, unknown>) => onEvent(toWatchEvent(type, object)),
+        (error: unknown) => onDone(error ? asKubeError(error) : undefined),
+      );
+      return () => controller.abort();
+    },
+    getNamespace: (name, timeoutMs) =>
+      absentOn404(async () => annotationsOf(await core.readNamespace({ name }, withTimeout(timeoutMs)))),
+    getConfigMapKeys: (namespace, name, timeoutMs) =>
+      absentOn404(async () => {
+        const cm = await core.readNamespacedConfigMap({ namespace, name }, withTimeout(timeoutMs));
+        return [...Object.keys(cm.data ?? {}), ...Object.keys(cm.binaryData ?? {})];
+      }),
+    createEvent: (e) =>
+      call(async () => {
+        await core.createNamespacedEvent(
+          {
+            namespace: e.namespace,
+            body: {
+              metadata: { name: e.name, namespace: e.namespace },
+              involvedObject: e.involvedObject,
+              reason: e.reason,
+              message: e.message,
+              type: 'Warning',
+              count: e.count,
+              firstTimestamp: new Date(e.time),
+              lastTimestamp: new Date(e.time),
+              source: { component: 'aigw-otel-injector' },
+              reportingComponent: 'aigw-otel-injector',
+              reportingInstance: process.env.HOSTNAME ?? 'aigw-otel-injector',
+            },
+          },
+          withTimeout(EVENT_TIMEOUT_MS),
+        );
+      }),
+    patchEventCount: (namespace, name, count, time) =>
+      call(async () => {
+        await core.patchNamespacedEvent(
+          { namespace, name, body: { count, lastTimestamp: time } },
+          withTimeout(EVENT_TIMEOUT_MS, { contentType: PatchStrategy.MergePatch }),
+        );
+      }),
+  };
+}
+
+// Events are best effort and off the review path; a slow API server must not pile them up.
+const EVENT_TIMEOUT_MS = 5000;
+
+function toWatchEvent(type: string, object: Record<string, unknown>): WatchEvent {
+  const metadata = (object.metadata ?? {}) as { name?: string; resourceVersion?: string; annotations?: Record<string, string> };
+  if (type === 'ERROR') {
+    return { type, code: Number(object.code ?? 0), message: String(object.message ?? 'watch error') };
+  }
+  const resourceVersion = metadata.resourceVersion ?? '';
+  if (type === 'BOOKMARK') return { type, resourceVersion };
+  if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') {
+    return { type, name: metadata.name ?? '', annotations: ownAnnotationsOf(metadata.annotations ?? {}), resourceVersion };
+  }
+  return { type: 'ERROR', code: 0, message: `unknown watch event type ${type}` };
+}

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from '../observability/logger.js';
+import { KubeError, type KubeApi } from './api.js';
+
+export interface EventTarget {
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly apiVersion?: string;
+  readonly uid?: string;
+}
+
+export interface EventRecorder {
+  warn(target: EventTarget, reason: string, message: string): void;
+  /** Sends what is pending now; for tests and shutdown. */
+  flush(): Promise<void>;
+  stop(): void;
+}
+
+// Warnings from one rollout arrive within seconds: gather them into one write every 2 s.
+const FLUSH_INTERVAL_MS = 2000;
+// The API server's own event TTL is an hour; after 10 quiet minutes a new occurrence is a new event.
+const SERIES_WINDOW_MS = 10 * 60_000;
+// Bounds memory when many distinct warnings arrive; the oldest series are forgotten first.
+const MAX_SERIES = 1000;
+
+interface Series {
+  readonly target: EventTarget;
+  readonly reason: string;
+  readonly message: string;
+  readonly name: string;
+  count: number;
+  sent: number;
+  created: boolean;
+  lastSeen: number;
+}
+
+/**
+ * Records warnings as Kubernetes Events (type Warning) on the pod's owner or namespace, deduplicated:
+ * the same warning on the same object is one Event whose count grows, not one Event per pod.
+ * Best effort and off the review path: failures are logged, never retried in a loop.
+ */
+export function eventRecorder(api: KubeApi, logger: Logger, now: () => number = Date.now): EventRecorder {
+  const series = new Map<string, Series>();
+  let flushing: Promise<void> = Promise.resolve();
+
+  const send = async (s: Series) => {
+    const count = s.count;
+    const time = new Date(now()).toISOString();
+    try {
+      if (!s.created) {
+        try {
+          await api.createEvent({ name: s.name, namespace: s.target.namespace, involvedObject: { ...s.target }, reason: s.reason, message: s.message, count, time });
+        } catch (error) {
+          // Another replica created it first: add to its count instead.
+          if (!(error instanceof KubeError && error.status === 409)) throw error;
+          await api.patchEventCount(s.target.namespace, s.name, count, time);
+        }
+        s.created = true;
+      } else {
+        await api.patchEventCount(s.target.namespace, s.name, count, time);
+      }
+      s.sent = count;
+    } catch (error) {
+      s.sent = count; // dropped, not retried: the next occurrence carries the count forward
+      logger.warn({ reason: s.reason, object: `${s.target.kind}/${s.target.name}`, err: error instanceof Error ? error.message : String(error) }, 'event not recorded');
+    }
+  };
+
+  const flush = () => {
+    flushing = flushing.then(async () => {
+      const due = [...series.values()].filter((s) => s.count > s.sent);
+      await Promise.all(due.map(send));
+      const horizon = now() - SERIES_WINDOW_MS;
+      for (const [key, s] of series) if (s.lastSeen < horizon) series.delete(key);
+    });
+    return flushing;
+  };
+  const timer = setInterval(() => void flush(), FLUSH_INTERVAL_MS);
+  timer.unref();
+
+  return {
+    warn(target, reason, message) {
+      const key = `${target.namespace}/${target.kind}/${target.name}/${reason}/${message}`;
+      let s = series.get(key);
+      if (s === undefined) {
+        if (series.size >= MAX_SERIES) series.delete(series.keys().next().value as string);
+        const hash = createHash('sha256').update(key).digest('hex').slice(0, 12);
+        s = { target, reason, message, name: `${target.name.slice(0, 200)}.aigw-otel.${hash}`, count: 0, sent: 0, created: false, lastSeen: 0 };
+        series.set(key, s);
+      }
+      s.count++;
+      s.lastSeen = now();
+    },
+    flush,
+    stop: () => clearInterval(timer),
+  };
+}
