@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import { stringify } from 'yaml';
 import { readConfig, type Config } from '../../src/config/config.js';
-import { startInjector, type Injector } from '../../src/injector.js';
+import { startInjector, type Injector, type InjectorOptions } from '../../src/injector.js';
 import { createLogger } from '../../src/observability/logger.js';
 
 export interface DevCerts {
@@ -47,17 +47,24 @@ export interface TestInjector {
   stop: () => Promise<void>;
 }
 
-/** The real injector in standalone mode on free ports, logging into memory. */
-export async function startTestInjector(yaml: string, env: Record<string, string> = {}): Promise<TestInjector> {
+/**
+ * The real injector on free ports, logging into memory: standalone on a namespaces file made from `yaml`,
+ * or in cluster mode (yaml undefined) against `options.kubeConfig`.
+ */
+export async function startTestInjector(
+  yaml: string | undefined,
+  env: Record<string, string> = {},
+  options: InjectorOptions = {},
+): Promise<TestInjector> {
   const certs = makeCerts();
   const namespacesFile = join(certs.dir, 'namespaces.yaml');
-  writeFileSync(namespacesFile, yaml);
+  if (yaml !== undefined) writeFileSync(namespacesFile, yaml);
   const result = readConfig({
     PORT: '0',
     ADMIN_PORT: '0',
     TLS_CERT_FILE: certs.certFile,
     TLS_KEY_FILE: certs.keyFile,
-    NAMESPACES_FILE: namespacesFile,
+    ...(yaml === undefined ? {} : { NAMESPACES_FILE: namespacesFile }),
     LOG_LEVEL: 'info',
     ...env,
   });
@@ -70,7 +77,7 @@ export async function startTestInjector(yaml: string, env: Record<string, string
       done();
     },
   });
-  const injector = await startInjector(config, createLogger(config.logLevel, sink));
+  const injector = await startInjector(config, createLogger(config.logLevel, sink), options);
   const url = `https://localhost:${injector.webhookPort}`;
   return {
     injector,

@@ -1,0 +1,242 @@
+/**
+ * A stand-in for kube-apiserver (not a cluster): a small HTTP server that speaks the real wire format for the
+ * calls the injector makes — paginated list, chunked watch streams with ADDED/MODIFIED/DELETED/BOOKMARK/ERROR
+ * events, GET with 404 Status objects, 410 Gone for expired resource versions, Event create and merge patch —
+ * and that can be told to misbehave: drop watches, expire them, go away, answer slowly.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+type Obj = Record<string, unknown> & { metadata: Record<string, unknown> };
+interface HistoryEntry {
+  rv: number;
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  object: Obj;
+}
+
+const status = (code: number, reason: string, message: string) => ({
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Failure',
+  message,
+  reason,
+  code,
+});
+
+export class StandInApiServer {
+  private rv = 1;
+  private compactedBefore = 0;
+  private readonly namespaces = new Map<string, Obj>();
+  private readonly history: HistoryEntry[] = [];
+  private readonly watchers = new Set<ServerResponse>();
+  private readonly sockets = new Set<Socket>();
+  private server: Server | undefined;
+  private portNumber = 0;
+  readonly configMaps = new Map<string, Obj>();
+  readonly events = new Map<string, Obj>();
+  /** Every request: method, path and query, in order. */
+  readonly requests: { method: string; path: string; query: URLSearchParams }[] = [];
+  /** Milliseconds to wait before answering, by request kind. */
+  readonly delays: Partial<Record<'list' | 'get-namespace' | 'get-configmap', number>> = {};
+  /** Answer these request kinds with 500. */
+  readonly failing = new Set<'list' | 'get-configmap' | 'events'>();
+  /** How a watch from a compacted resourceVersion is refused: an HTTP 410, or a 200 with an ERROR event. */
+  expiredWatchAs: 'http' | 'event' = 'event';
+
+  get port(): number {
+    return this.portNumber;
+  }
+
+  async start(port = 0): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => this.server?.listen(port, '127.0.0.1', resolve));
+    this.portNumber = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  /** The API server goes away: every connection cut, the port closed. */
+  async goAway(): Promise<void> {
+    for (const w of this.watchers) w.destroy();
+    this.watchers.clear();
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server = undefined;
+  }
+
+  /** ... and comes back on the same port, with the same state. */
+  comeBack(): Promise<this> {
+    return this.start(this.portNumber);
+  }
+
+  stop(): Promise<void> {
+    return this.goAway();
+  }
+
+  kubeConfig(): KubeConfig {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'stand-in', server: `http://127.0.0.1:${this.portNumber}`, skipTLSVerify: true }],
+      users: [{ name: 'injector', token: 'stand-in-token' }],
+      contexts: [{ name: 'stand-in', cluster: 'stand-in', user: 'injector' }],
+      currentContext: 'stand-in',
+    });
+    return kc;
+  }
+
+  count(method: string, predicate: (path: string, query: URLSearchParams) => boolean): number {
+    return this.requests.filter((r) => r.method === method && predicate(r.path, r.query)).length;
+  }
+
+  listCalls(): number {
+    return this.count('GET', (p, q) => p === '/api/v1/namespaces' && q.get('watch') !== 'true');
+  }
+
+  watchCalls(): number {
+    return this.count('GET', (p, q) => p === '/api/v1/namespaces' && q.get('watch') === 'true');
+  }
+
+  /** Creates or updates a namespace; watchers see ADDED or MODIFIED. `silently`: no watch event (a lagging watch). */
+  setNamespace(name: string, annotations: Record<string, string> = {}, silently = false): void {
+    const existed = this.namespaces.has(name);
+    const object: Obj = {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name,
+        uid: `uid-${name}`,
+        resourceVersion: String(++this.rv),
+        labels: { 'kubernetes.io/metadata.name': name },
+        annotations,
+      },
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active' },
+    };
+    this.namespaces.set(name, object);
+    if (!silently) this.emit(existed ? 'MODIFIED' : 'ADDED', object);
+  }
+
+  deleteNamespace(name: string): void {
+    const object = this.namespaces.get(name);
+    if (object === undefined) return;
+    this.namespaces.delete(name);
+    this.emit('DELETED', { ...object, metadata: { ...object.metadata, resourceVersion: String(++this.rv) } });
+  }
+
+  setConfigMap(namespace: string, name: string, data: Record<string, string>): void {
+    this.configMaps.set(`${namespace}/${name}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, resourceVersion: String(++this.rv) }, data });
+  }
+
+  /** Ends every open watch cleanly, as the API server does when a watch times out. */
+  dropWatches(): void {
+    for (const w of this.watchers) w.end();
+    this.watchers.clear();
+  }
+
+  /** Forgets history: resourceVersions before now are too old (etcd compaction); open watches get 410. */
+  compact(): void {
+    this.compactedBefore = this.rv;
+    for (const w of this.watchers) {
+      w.end(`${JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', 'too old resource version') })}\n`);
+    }
+    this.watchers.clear();
+  }
+
+  sendBookmark(): void {
+    for (const w of this.watchers) w.write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: 'Namespace', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) } } })}\n`);
+  }
+
+  private emit(type: HistoryEntry['type'], object: Obj): void {
+    const rv = Number(object.metadata.resourceVersion);
+    this.history.push({ rv, type, object });
+    for (const w of this.watchers) w.write(`${JSON.stringify({ type, object })}\n`);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const body = await new Promise<string>((resolve) => {
+      let text = '';
+      req.on('data', (d: Buffer) => (text += d.toString()));
+      req.on('end', () => resolve(text));
+    });
+    const method = req.method ?? 'GET';
+    this.requests.push({ method, path: url.pathname, query: url.searchParams });
+    const json = (code: number, value: unknown) => {
+      if (!res.destroyed) res.writeHead(code, { 'Content-Type': 'application/json' }).end(JSON.stringify(value));
+    };
+    const wait = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+    const parts = url.pathname.split('/').filter(Boolean); // api v1 namespaces [name [configmaps|events [name]]]
+    if (parts[0] !== 'api' || parts[1] !== 'v1' || parts[2] !== 'namespaces') return json(404, status(404, 'NotFound', 'the server could not find the requested resource'));
+
+    if (parts.length === 3 && method === 'GET') {
+      if (url.searchParams.get('watch') === 'true') return this.watch(url.searchParams, res);
+      await wait(this.delays.list);
+      if (this.failing.has('list')) return json(500, status(500, 'InternalError', 'etcdserver: request timed out'));
+      return json(200, this.list(url.searchParams));
+    }
+    const name = parts[3] ?? '';
+    if (parts.length === 4 && method === 'GET') {
+      await wait(this.delays['get-namespace']);
+      const ns = this.namespaces.get(name);
+      return ns ? json(200, ns) : json(404, status(404, 'NotFound', `namespaces "${name}" not found`));
+    }
+    if (parts[4] === 'configmaps' && method === 'GET') {
+      await wait(this.delays['get-configmap']);
+      if (this.failing.has('get-configmap')) return json(500, status(500, 'InternalError', 'boom'));
+      const cm = this.configMaps.get(`${name}/${parts[5] ?? ''}`);
+      return cm ? json(200, cm) : json(404, status(404, 'NotFound', `configmaps "${parts[5]}" not found`));
+    }
+    if (parts[4] === 'events') {
+      if (this.failing.has('events')) return json(500, status(500, 'InternalError', 'boom'));
+      const event = JSON.parse(body || '{}') as Obj;
+      if (method === 'POST') {
+        const key = `${name}/${String(event.metadata?.name)}`;
+        if (this.events.has(key)) return json(409, status(409, 'AlreadyExists', `events "${String(event.metadata?.name)}" already exists`));
+        this.events.set(key, event);
+        return json(201, event);
+      }
+      if (method === 'PATCH') {
+        const key = `${name}/${parts[5] ?? ''}`;
+        const existing = this.events.get(key);
+        if (!existing) return json(404, status(404, 'NotFound', 'event not found'));
+        if (req.headers['content-type'] !== 'application/merge-patch+json') return json(415, status(415, 'UnsupportedMediaType', 'merge patch only'));
+        const merged = { ...existing, ...event };
+        this.events.set(key, merged);
+        return json(200, merged);
+      }
+    }
+    return json(405, status(405, 'MethodNotAllowed', 'not supported by the stand-in'));
+  }
+
+  private list(query: URLSearchParams) {
+    const all = [...this.namespaces.values()].sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
+    const limit = Number(query.get('limit') ?? 0) || all.length;
+    const start = Number(query.get('continue') ?? 0);
+    const items = all.slice(start, start + limit);
+    const next = start + limit < all.length ? String(start + limit) : undefined;
+    return { kind: 'NamespaceList', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv), ...(next ? { continue: next } : {}) }, items };
+  }
+
+  private watch(query: URLSearchParams, res: ServerResponse): void {
+    const from = Number(query.get('resourceVersion') ?? 0);
+    if (from < this.compactedBefore) {
+      if (this.expiredWatchAs === 'http') {
+        res.writeHead(410, { 'Content-Type': 'application/json' }).end(JSON.stringify(status(410, 'Expired', 'too old resource version')));
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+      res.end(`${JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', `too old resource version: ${from} (${this.compactedBefore})`) })}\n`);
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    for (const entry of this.history) if (entry.rv > from) res.write(`${JSON.stringify({ type: entry.type, object: entry.object })}\n`);
+    this.watchers.add(res);
+    res.on('close', () => this.watchers.delete(res));
+  }
+}
