@@ -9,7 +9,8 @@ export const BODY_LIMIT_BYTES = 7 * 1024 * 1024;
 
 export type ReviewHandler = (review: AdmissionReview) => Promise<Handled>;
 
-const PATHS: Readonly<Record<Webhook, string>> = {
+/** The routes the server answers; the webhook configurations in manifests/ must point at these. */
+export const PATHS: Readonly<Record<Webhook, string>> = {
   'mutate-pods': '/mutate-pods',
   'validate-namespaces': '/validate-namespaces',
 };
