@@ -96,7 +96,7 @@ async function startSources(config: Config, logger: Logger, metrics: Metrics, op
   }
   const kc = options.kubeConfig ?? defaultKubeConfig();
   logger.info({ server: kc.getCurrentCluster()?.server }, 'cluster mode: namespaces from the API server');
-  const api = kubeApi(kc);
+  const api = kubeApi(kc, config.instance);
   const namespaces = clusterNamespaceSource(api, logger, metrics, options.clusterTuning ?? DEFAULT_TUNING);
   const events = eventRecorder(api, logger);
   return {

@@ -9,6 +9,8 @@ export interface Config {
   /** Standalone mode when set: namespaces come from this YAML file instead of the API server. */
   readonly namespacesFile: string | undefined;
   readonly logLevel: LogLevel;
+  /** This replica's name (the pod's HOSTNAME), reported as the source of the Events it records. */
+  readonly instance: string;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -32,10 +34,11 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
   const tlsCertFile = readPath(env, 'TLS_CERT_FILE', `${DEFAULT_TLS_DIR}/tls.crt`, errors);
   const tlsKeyFile = readPath(env, 'TLS_KEY_FILE', `${DEFAULT_TLS_DIR}/tls.key`, errors);
   const namespacesFile = env.NAMESPACES_FILE?.trim() || undefined;
+  const instance = env.HOSTNAME?.trim() || 'aigw-otel-injector';
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
-    config: Object.freeze({ port, adminPort, tlsCertFile, tlsKeyFile, namespacesFile, logLevel: logLevel as LogLevel }),
+    config: Object.freeze({ port, adminPort, tlsCertFile, tlsKeyFile, namespacesFile, logLevel: logLevel as LogLevel, instance }),
   };
 }
 

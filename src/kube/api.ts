@@ -94,7 +94,7 @@ const nameOf = (o: { metadata?: { name?: string } }) => o.metadata?.name ?? '';
 const annotationsOf = (o: { metadata?: { annotations?: Record<string, string> } }) => ownAnnotationsOf(o.metadata?.annotations ?? {});
 
 /** KubeApi over @kubernetes/client-node, with its default credential loading done by the caller. */
-export function kubeApi(kc: KubeConfig): KubeApi {
+export function kubeApi(kc: KubeConfig, instance = 'aigw-otel-injector'): KubeApi {
   const core = kc.makeApiClient(CoreV1Api);
   const watcher = new Watch(kc);
   const call = async <T>(f: () => Promise<T>): Promise<T> => {
@@ -155,7 +155,7 @@ export function kubeApi(kc: KubeConfig): KubeApi {
               lastTimestamp: new Date(e.time),
               source: { component: 'aigw-otel-injector' },
               reportingComponent: 'aigw-otel-injector',
-              reportingInstance: process.env.HOSTNAME ?? 'aigw-otel-injector',
+              reportingInstance: instance,
             },
           },
           withTimeout(EVENT_TIMEOUT_MS),
