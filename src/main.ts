@@ -1,10 +1,48 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseCommand } from './cli/args.js';
+import { runCheck, runInject, type CliResult } from './cli/run.js';
 import { readConfig } from './config/config.js';
 import { startInjector, StartupError } from './injector.js';
 import { createLogger } from './observability/logger.js';
 
-/** The only place that reads process.env, installs signal handlers and exits the process. */
+/** The command line: `serve` (the default), `inject`, `check`. The only place that exits the process. */
 async function main(): Promise<void> {
+  const command = parseCommand(process.argv.slice(2));
+  switch (command.command) {
+    case 'serve':
+      return serve();
+    case 'help':
+      return finish({ code: 0, stdout: command.text, stderr: '' });
+    case 'version':
+      return finish({ code: 0, stdout: `${version()}\n`, stderr: '' });
+    case 'usage-error':
+      return finish({ code: 2, stdout: '', stderr: `aigw-otel-injector: ${command.message}\n\n${command.text}` });
+    case 'inject':
+      return finish(await runInject(command, readStdin));
+    case 'check':
+      return finish(await runCheck(command, readStdin));
+  }
+}
+
+function finish({ code, stdout, stderr }: CliResult): void {
+  process.stdout.write(stdout);
+  process.stderr.write(stderr);
+  process.exitCode = code;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function serve(): Promise<void> {
   const config = readConfig(process.env);
   if (!config.ok) {
     for (const error of config.errors) console.error(`aigw-otel-injector: ${error}`);
@@ -15,9 +53,11 @@ async function main(): Promise<void> {
   try {
     injector = await startInjector(config.config, logger);
   } catch (error) {
-    const known = error instanceof StartupError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
-    logger.fatal({ err: error instanceof Error ? error.message : String(error) }, 'cannot start');
-    if (known) console.error(`aigw-otel-injector: ${error instanceof Error ? error.message : String(error)}`);
+    const text = error instanceof Error ? error.message : String(error);
+    logger.fatal({ err: text }, 'cannot start');
+    if (error instanceof StartupError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(`aigw-otel-injector: ${text}`);
+    }
     process.exit(1);
   }
   const { stop } = injector;
