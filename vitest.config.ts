@@ -6,5 +6,14 @@ export default defineConfig({
     // Servers under test bind real ports and generate certificates; a slow CI machine needs headroom.
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      // Wiring only; run as a process by test/process and test/cli, where v8 coverage does not reach.
+      exclude: ['src/main.ts'],
+      reporter: ['text-summary', 'text', 'json-summary'],
+      // The floor the project holds itself to; CI fails below it.
+      thresholds: { lines: 90 },
+    },
   },
 });

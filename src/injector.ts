@@ -85,7 +85,12 @@ export async function startInjector(config: Config, logger: Logger, options: Inj
   };
 }
 
-async function startSources(config: Config, logger: Logger, metrics: Metrics, options: InjectorOptions): Promise<Sources> {
+async function startSources(
+  config: Config,
+  logger: Logger,
+  metrics: Metrics,
+  options: InjectorOptions,
+): Promise<Sources> {
   if (config.namespacesFile !== undefined) {
     try {
       const namespaces = await fileNamespaceSource(config.namespacesFile, logger, metrics);
@@ -118,7 +123,9 @@ function defaultKubeConfig(): KubeConfig {
   try {
     kc.loadFromDefault();
   } catch (error) {
-    throw new StartupError(`cannot load Kubernetes credentials (in-cluster service account or KUBECONFIG): ${message(error)}`);
+    throw new StartupError(
+      `cannot load Kubernetes credentials (in-cluster service account or KUBECONFIG): ${message(error)}`,
+    );
   }
   return kc;
 }

@@ -60,13 +60,13 @@ async function serve(): Promise<void> {
     }
     process.exit(1);
   }
-  const { stop } = injector;
+  const running = injector;
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    stop().then(
+    running.stop().then(
       () => process.exit(0),
       () => process.exit(1),
     );

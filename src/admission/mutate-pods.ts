@@ -52,7 +52,8 @@ export async function mutatePod(request: AdmissionRequest, { lookup, checkCa }: 
       return { ...none, response: allowed(request.uid), reason: 'namespace-unknown' };
     }
     const ca = checkCa === undefined ? undefined : caToCheck(annotations, request.object);
-    const caStatus = ca === undefined || checkCa === undefined ? 'unchecked' : await checkCa(namespace, ca.configMap, ca.key);
+    const caStatus =
+      ca === undefined || checkCa === undefined ? 'unchecked' : await checkCa(namespace, ca.configMap, ca.key);
     const decision = decide(annotations, request.object, { caStatus });
     const warnings = formatWarnings(decision.problems);
     const base = { reason: decision.reason, roles: decision.roles, problems: decision.problems };

@@ -50,7 +50,10 @@ export const failedOpen = (uid: string): AdmissionResponse =>
   allowed(uid, ['aigw-otel-injector: internal error; admitted unchanged, nothing injected']);
 
 /** Wraps a response in an AdmissionReview of the request's own apiVersion. */
-export const reviewOf = (request: Pick<AdmissionReview, 'apiVersion'>, response: AdmissionResponse): AdmissionReviewResponse => ({
+export const reviewOf = (
+  request: Pick<AdmissionReview, 'apiVersion'>,
+  response: AdmissionResponse,
+): AdmissionReviewResponse => ({
   apiVersion: request.apiVersion,
   kind: 'AdmissionReview',
   response,

@@ -30,9 +30,20 @@ interface OwnerReference {
 export function warningEvents(request: AdmissionRequest, outcome: MutateOutcome): WarningEvent[] {
   const namespace = request.namespace;
   if (request.dryRun === true || namespace === undefined || namespace === '') return [];
-  const target = ownerOf(request.object, namespace) ?? { kind: 'Namespace', name: namespace, namespace, apiVersion: 'v1' };
+  const target = ownerOf(request.object, namespace) ?? {
+    kind: 'Namespace',
+    name: namespace,
+    namespace,
+    apiVersion: 'v1',
+  };
   if (outcome.reason === 'internal-error') {
-    return [{ target, reason: 'TelemetryInjectionFailed', message: 'aigw-otel-injector: internal error; pod admitted without injection' }];
+    return [
+      {
+        target,
+        reason: 'TelemetryInjectionFailed',
+        message: 'aigw-otel-injector: internal error; pod admitted without injection',
+      },
+    ];
   }
   return outcome.problems.map((p) => ({ target, reason: REASONS[p.kind ?? 'annotation'], message: formatProblem(p) }));
 }
@@ -40,7 +51,8 @@ export function warningEvents(request: AdmissionRequest, outcome: MutateOutcome)
 function ownerOf(object: unknown, namespace: string): WarningEvent['target'] | undefined {
   const refs = (object as { metadata?: { ownerReferences?: unknown } } | null | undefined)?.metadata?.ownerReferences;
   if (!Array.isArray(refs)) return undefined;
-  const owner = (refs as OwnerReference[]).find((r) => r?.controller === true) ?? (refs[0] as OwnerReference | undefined);
+  const owner =
+    (refs as OwnerReference[]).find((r) => r?.controller === true) ?? (refs[0] as OwnerReference | undefined);
   if (typeof owner?.kind !== 'string' || typeof owner.name !== 'string') return undefined;
   return { kind: owner.kind, name: owner.name, namespace, apiVersion: owner.apiVersion, uid: owner.uid };
 }

@@ -72,6 +72,15 @@ const OPTIONS = {
 
 const usageError = (message: string, text: string): Command => ({ command: 'usage-error', message, text });
 
+type Values = {
+  help?: boolean;
+  version?: boolean;
+  filename?: string;
+  'namespace-file'?: string;
+  annotation?: string[];
+  namespace?: string;
+};
+
 /** Reads the command line (without node and the script). Pure: no I/O, no exit. */
 export function parseCommand(argv: readonly string[]): Command {
   let parsed;
@@ -87,20 +96,32 @@ export function parseCommand(argv: readonly string[]): Command {
   const text = USAGE[name as keyof typeof USAGE];
   if (values.help) return { command: 'help', text: positionals.length === 0 ? USAGE.main : text };
   if (extra.length > 0) return usageError(`unexpected argument "${extra[0]}"`, text);
-  if (name === 'serve') {
-    const stray = ['filename', 'namespace-file', 'annotation', 'namespace'].find((k) => k in values);
-    return stray === undefined ? { command: 'serve' } : usageError(`--${stray} is not an option of serve`, text);
-  }
+  const stray = strayOption(name, values);
+  if (stray !== undefined) return usageError(`--${stray} is not an option of ${name}`, text);
+  if (name === 'serve') return { command: 'serve' };
   if (values.filename === undefined) return usageError('-f FILE (or - for standard input) is required', text);
-  if (name === 'check') {
-    const stray = ['namespace-file', 'annotation', 'namespace'].find((k) => k in values);
-    return stray === undefined ? { command: 'check', file: values.filename } : usageError(`--${stray} is not an option of check`, text);
-  }
+  if (name === 'check') return { command: 'check', file: values.filename };
+  return injectCommand(values, values.filename, text);
+}
+
+/** Options each command takes beyond --help and --version. */
+const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  serve: [],
+  check: ['filename'],
+  inject: ['filename', 'namespace-file', 'annotation', 'namespace'],
+};
+
+function strayOption(name: string, values: Values): string | undefined {
+  const allowed = ALLOWED[name] ?? [];
+  return ['filename', 'namespace-file', 'annotation', 'namespace'].find((k) => k in values && !allowed.includes(k));
+}
+
+function injectCommand(values: Values, file: string, text: string): Command {
   const bad = (values.annotation ?? []).find((a) => !/^[^=]+=/.test(a));
   if (bad !== undefined) return usageError(`--annotation "${bad}" is not KEY=VALUE`, text);
   return {
     command: 'inject',
-    file: values.filename,
+    file,
     namespaceFile: values['namespace-file'],
     annotations: values.annotation ?? [],
     namespace: values.namespace,

@@ -28,25 +28,34 @@ const isPlain = (x: unknown): x is Plain => typeof x === 'object' && x !== null 
  * becomes the Pod the API server would review, and the patch the webhook answers is applied to the template
  * in the YAML document, so comments and key order stay where the YAML library keeps them.
  */
-export async function injectYaml(text: string, lookup: NamespaceLookup, defaultNamespace: string): Promise<InjectOutcome> {
+export async function injectYaml(
+  text: string,
+  lookup: NamespaceLookup,
+  defaultNamespace: string,
+): Promise<InjectOutcome> {
   const documents = parseAllDocuments(text);
   if (!Array.isArray(documents)) return { ok: true, value: { output: '', warnings: [] } };
   const warnings: string[] = [];
   for (const [i, doc] of documents.entries()) {
     const where = `document ${i + 1}`;
     const [error] = doc.errors;
-    if (error !== undefined) return { ok: false, error: `${where}: ${error.message.split('\n', 1)[0]?.replace(/:$/, '')}` };
+    if (error !== undefined)
+      return { ok: false, error: `${where}: ${error.message.split('\n', 1)[0]?.replace(/:$/, '')}` };
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue;
     if (!isPlain(value)) return { ok: false, error: `${where}: not a Kubernetes object (a mapping with kind)` };
-    const objects = value.kind === 'List' && Array.isArray(value.items) ? value.items.map((item, j) => ({ item, at: ['items', j] })) : [{ item: value, at: [] }];
-    for (const { item, at } of objects) {
-      const problem = await injectObject(doc, item, at, lookup, defaultNamespace, (w) => warnings.push(`${where}${describe(item)}: ${w}`));
+    const items: unknown[] = value.kind === 'List' && Array.isArray(value.items) ? value.items : [value];
+    for (const [j, item] of items.entries()) {
+      const at = items[0] === value ? [] : ['items', j];
+      const warn = (w: string) => warnings.push(`${where}${describe(item)}: ${w}`);
+      const problem = await injectObject(item, at, { doc, lookup, defaultNamespace, warn });
       if (problem !== undefined) return { ok: false, error: `${where}${describe(item)}: ${problem}` };
     }
   }
   // A document after the first keeps its own `---` when it had one; others get one.
-  const output = documents.map((d, i) => (i === 0 || String(d).startsWith('---') ? String(d) : `---\n${String(d)}`)).join('');
+  const output = documents
+    .map((d, i) => (i === 0 || String(d).startsWith('---') ? String(d) : `---\n${String(d)}`))
+    .join('');
   return { ok: true, value: { output, warnings } };
 }
 
@@ -56,40 +65,56 @@ function describe(item: unknown): string {
   return ` (${String(item.kind)}${typeof name === 'string' ? `/${name}` : ''})`;
 }
 
-async function injectObject(
-  doc: Document,
-  item: unknown,
-  at: (string | number)[],
-  lookup: NamespaceLookup,
-  defaultNamespace: string,
-  warn: (w: string) => void,
-): Promise<string | undefined> {
-  if (!isPlain(item)) return 'list item is not an object';
-  if (typeof item.kind !== 'string') return 'no kind';
-  const templatePath = TEMPLATE_PATHS[item.kind];
-  if (templatePath === undefined) return undefined; // other kinds pass through unchanged
-  const template = templatePath.reduce<unknown>((node, key) => (isPlain(node) ? node[key as string] : undefined), item);
-  if (!isPlain(template) || !isPlain(template.spec)) return `${templatePath.join('.') || 'spec'}: no pod spec`;
-  const metadata = isPlain(item.metadata) ? item.metadata : {};
-  const namespace = typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : defaultNamespace;
-  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { ...(isPlain(template.metadata) ? template.metadata : {}) }, spec: template.spec };
+interface Context {
+  readonly doc: Document;
+  readonly lookup: NamespaceLookup;
+  readonly defaultNamespace: string;
+  readonly warn: (w: string) => void;
+}
 
+/** The pod template of a workload and where it sits, or why it cannot be read; undefined for other kinds. */
+function templateOf(item: Plain): { path: readonly (string | number)[]; template: Plain } | string | undefined {
+  if (typeof item.kind !== 'string') return 'no kind';
+  const path = TEMPLATE_PATHS[item.kind];
+  if (path === undefined) return undefined;
+  const template = path.reduce<unknown>((node, key) => (isPlain(node) ? node[key as string] : undefined), item);
+  if (!isPlain(template) || !isPlain(template.spec)) return `${path.join('.') || 'spec'}: no pod spec`;
+  return { path, template };
+}
+
+function namespaceOf(item: Plain, fallback: string): string {
+  const metadata = isPlain(item.metadata) ? item.metadata : {};
+  return typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : fallback;
+}
+
+async function injectObject(item: unknown, at: (string | number)[], ctx: Context): Promise<string | undefined> {
+  if (!isPlain(item)) return 'list item is not an object';
+  const found = templateOf(item);
+  if (found === undefined || typeof found === 'string') return found; // other kinds pass through unchanged
+  const { path, template } = found;
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { ...(isPlain(template.metadata) ? template.metadata : {}) },
+    spec: template.spec,
+  };
   const outcome = await mutatePod(
     {
       uid: 'aigw-otel-injector-cli',
       kind: { group: '', version: 'v1', kind: 'Pod' },
       resource: { group: '', version: 'v1', resource: 'pods' },
       operation: 'CREATE',
-      namespace,
+      namespace: namespaceOf(item, ctx.defaultNamespace),
       object: pod,
     },
-    { lookup },
+    { lookup: ctx.lookup },
   );
   if (outcome.reason === 'malformed-pod') return outcome.problems[0]?.message ?? 'not a valid pod template';
   if (outcome.reason === 'internal-error') return 'internal error while injecting';
-  for (const w of outcome.response.warnings ?? []) warn(w);
-  const ops = outcome.response.patch === undefined ? [] : (JSON.parse(Buffer.from(outcome.response.patch, 'base64').toString()) as Operation[]);
-  for (const op of ops) applyToDocument(doc, [...at, ...templatePath], op);
+  for (const w of outcome.response.warnings ?? []) ctx.warn(w);
+  const patch = outcome.response.patch;
+  const ops = patch === undefined ? [] : (JSON.parse(Buffer.from(patch, 'base64').toString()) as Operation[]);
+  for (const op of ops) applyToDocument(ctx.doc, [...at, ...path], op);
   return undefined;
 }
 
@@ -105,7 +130,8 @@ function applyToDocument(doc: Document, prefix: readonly (string | number)[], op
   const key: string | number = isSeq(parent) ? Number(last) : last;
   const full = [...path.slice(0, -1), key];
   if (op.op === 'remove') doc.deleteIn(full);
-  else if (op.op === 'add' && isSeq(parent) && Number(key) < parent.items.length) parent.items.splice(Number(key), 0, doc.createNode((op as { value: unknown }).value));
+  else if (op.op === 'add' && isSeq(parent) && Number(key) < parent.items.length)
+    parent.items.splice(Number(key), 0, doc.createNode((op as { value: unknown }).value));
   else if (op.op === 'add' || op.op === 'replace') doc.setIn(full, doc.createNode((op as { value: unknown }).value));
   else if (!isMap(parent)) throw new Error(`unsupported patch operation ${op.op}`);
 }

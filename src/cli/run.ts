@@ -15,11 +15,15 @@ export interface CliResult {
 // Objects without metadata.namespace land here, as with kubectl.
 const DEFAULT_NAMESPACE = 'default';
 
-const readInput = async (file: string, stdin: () => Promise<string>) => (file === '-' ? stdin() : readFile(file, 'utf8'));
+const readInput = async (file: string, stdin: () => Promise<string>) =>
+  file === '-' ? stdin() : readFile(file, 'utf8');
 const invalid = (message: string): CliResult => ({ code: 1, stdout: '', stderr: `aigw-otel-injector: ${message}\n` });
 
 /** `inject`: the manifests with what the webhook would inject; warnings on stderr. */
-export async function runInject(cmd: Extract<Command, { command: 'inject' }>, stdin: () => Promise<string>): Promise<CliResult> {
+export async function runInject(
+  cmd: Extract<Command, { command: 'inject' }>,
+  stdin: () => Promise<string>,
+): Promise<CliResult> {
   let fromFile: ReadonlyMap<string, Annotations> = new Map();
   if (cmd.namespaceFile !== undefined) {
     const text = await readFile(cmd.namespaceFile, 'utf8').catch((e: Error) => e);
@@ -37,18 +41,26 @@ export async function runInject(cmd: Extract<Command, { command: 'inject' }>, st
   );
   const input = await readInput(cmd.file, stdin).catch((e: Error) => e);
   if (input instanceof Error) return invalid(`${cmd.file}: ${input.message}`);
-  const result = await injectYaml(input, (ns) => ({ ...fromFile.get(ns), ...flags }), cmd.namespace ?? DEFAULT_NAMESPACE);
+  const result = await injectYaml(
+    input,
+    (ns) => ({ ...fromFile.get(ns), ...flags }),
+    cmd.namespace ?? DEFAULT_NAMESPACE,
+  );
   if (!result.ok) return invalid(`${cmd.file === '-' ? 'stdin' : cmd.file}: ${result.error}`);
   const stderr = result.value.warnings.map((w) => `warning: ${w}\n`).join('');
   return { code: 0, stdout: result.value.output, stderr };
 }
 
 /** `check`: one line per problem in the Namespaces' annotations; exit 1 if any. */
-export async function runCheck(cmd: Extract<Command, { command: 'check' }>, stdin: () => Promise<string>): Promise<CliResult> {
+export async function runCheck(
+  cmd: Extract<Command, { command: 'check' }>,
+  stdin: () => Promise<string>,
+): Promise<CliResult> {
   const input = await readInput(cmd.file, stdin).catch((e: Error) => e);
   if (input instanceof Error) return invalid(`${cmd.file}: ${input.message}`);
   const result = checkYaml(input);
   if (!result.ok) return invalid(`${cmd.file === '-' ? 'stdin' : cmd.file}: ${result.error}`);
-  if (result.problems.length === 0) return { code: 0, stdout: `${result.namespaces} namespace(s) checked, no problems\n`, stderr: '' };
+  if (result.problems.length === 0)
+    return { code: 0, stdout: `${result.namespaces} namespace(s) checked, no problems\n`, stderr: '' };
   return { code: 1, stdout: result.problems.map((p) => `${p}\n`).join(''), stderr: '' };
 }

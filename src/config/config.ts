@@ -38,7 +38,15 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
-    config: Object.freeze({ port, adminPort, tlsCertFile, tlsKeyFile, namespacesFile, logLevel: logLevel as LogLevel, instance }),
+    config: Object.freeze({
+      port,
+      adminPort,
+      tlsCertFile,
+      tlsKeyFile,
+      namespacesFile,
+      logLevel: logLevel as LogLevel,
+      instance,
+    }),
   };
 }
 

@@ -18,7 +18,11 @@ export function caConflict(pod: Pod, targets: readonly Target[], ca: CaSource): 
     const container = pod.spec.containers[index];
     const taken = container?.volumeMounts?.find((m) => m.mountPath === ca.mountPath && m.name !== CA_VOLUME);
     if (taken !== undefined && container !== undefined) {
-      return { key, kind: 'ca-conflict', message: `CA skipped: ${container.name} mounts ${taken.name} at ${ca.mountPath}` };
+      return {
+        key,
+        kind: 'ca-conflict',
+        message: `CA skipped: ${container.name} mounts ${taken.name} at ${ca.mountPath}`,
+      };
     }
   }
   return undefined;

@@ -58,7 +58,8 @@ export function decide(namespaceAnnotations: Annotations | undefined, object: un
   const problems: Problem[] = [...targeting.problems, ...reading.problems];
 
   let ca = settings.ca;
-  const conflict = ca === undefined ? undefined : (caMissing(ca, facts.caStatus) ?? caConflict(pod, targeting.targets, ca));
+  const conflict =
+    ca === undefined ? undefined : (caMissing(ca, facts.caStatus) ?? caConflict(pod, targeting.targets, ca));
   if (conflict !== undefined) {
     problems.push(conflict);
     ca = undefined;

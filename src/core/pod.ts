@@ -48,7 +48,8 @@ const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 const isStringMap = (x: unknown): boolean => isRecord(x) && Object.values(x).every((v) => typeof v === 'string');
 const optional = (x: unknown, check: (y: unknown) => boolean): boolean => x === undefined || check(x);
 const arrayOf = (check: (y: unknown) => boolean) => (x: unknown) => Array.isArray(x) && x.every(check);
-const named = (x: unknown): x is { name: string } & Record<string, unknown> => isRecord(x) && typeof x.name === 'string';
+const named = (x: unknown): x is { name: string } & Record<string, unknown> =>
+  isRecord(x) && typeof x.name === 'string';
 
 const isEnvVar = (x: unknown): boolean => named(x) && optional(x.value, (v) => typeof v === 'string');
 const isMount = (x: unknown): boolean => named(x) && typeof x.mountPath === 'string';

@@ -55,7 +55,7 @@ function parseRaw(own: Map<string, string>, origin: Origin): Reading {
   const problems: Problem[] = [];
   for (const [key, raw] of own) {
     const problem = placementProblem(key, origin);
-    if (problem === 'ignore') continue;
+    if (problem === null) continue;
     if (problem !== undefined) {
       problems.push({ key: PREFIX + key, message: problem });
       continue;
@@ -64,16 +64,19 @@ function parseRaw(own: Map<string, string>, origin: Origin): Reading {
     if (parsed.ok) values[key] = parsed.value;
     else problems.push({ key: PREFIX + key, value: raw, message: parsed.reason });
   }
-  return { values: values as Values, problems };
+  return { values, problems };
 }
 
-function placementProblem(key: string, origin: Origin): string | 'ignore' | undefined {
+/** Why a key may not stand here; `null` for our own output keys on a pod, which are simply passed over. */
+function placementProblem(key: string, origin: Origin): string | null | undefined {
   if (!isKnownKey(key)) {
     const suggestion = suggestKey(key);
-    return suggestion === undefined ? 'unknown annotation' : `unknown annotation, did you mean ${annotation(suggestion)}?`;
+    return suggestion === undefined
+      ? 'unknown annotation'
+      : `unknown annotation, did you mean ${annotation(suggestion)}?`;
   }
   const scope = KEYS[key].scope;
-  if (scope === 'output') return origin === 'pod' ? 'ignore' : 'set by the injector on pods, not on namespaces';
+  if (scope === 'output') return origin === 'pod' ? null : 'set by the injector on pods, not on namespaces';
   if (scope === 'pod' && origin === 'namespace') return 'only valid as a pod annotation';
   return undefined;
 }

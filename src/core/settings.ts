@@ -45,7 +45,10 @@ const FOR_PROCESSOR: ReadonlySet<Managed> = new Set([
   'OTEL_TRACES_SAMPLER_ARG',
 ]);
 
-const CA_ENV: ReadonlySet<Managed> = new Set(['OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE', 'OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE']);
+const CA_ENV: ReadonlySet<Managed> = new Set([
+  'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE',
+  'OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE',
+]);
 
 export function settingsFrom(values: Values): Settings {
   const configMap = values['ca-configmap'];

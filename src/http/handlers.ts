@@ -30,7 +30,11 @@ export function reviewHandlers({ metrics, recordEvent, ...mutateDeps }: HandlerD
     },
     'validate-namespaces': ({ request }) => {
       const outcome = validateNamespace(request);
-      return Promise.resolve({ response: outcome.response, reason: outcome.reason, fields: { problems: keysOf(outcome.problems) } });
+      return Promise.resolve({
+        response: outcome.response,
+        reason: outcome.reason,
+        fields: { problems: keysOf(outcome.problems) },
+      });
     },
   };
 }

@@ -48,7 +48,10 @@ export function drain(server: Server, timeoutMs = DRAIN_TIMEOUT_MS): Promise<'dr
   });
 }
 
-export function listen(server: { listen(port: number, cb: () => void): unknown; once(e: 'error', cb: (err: Error) => void): unknown }, port: number): Promise<void> {
+export function listen(
+  server: { listen(port: number, cb: () => void): unknown; once(e: 'error', cb: (err: Error) => void): unknown },
+  port: number,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, () => resolve());

@@ -1,7 +1,6 @@
 import {
   ApiException,
   CoreV1Api,
-  KubeConfig,
   Observable,
   PatchStrategy,
   Watch,
@@ -9,6 +8,7 @@ import {
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Annotations } from '../core/read-annotations.js';
 import { ownAnnotationsOf } from '../namespaces/parse-file.js';
 
@@ -19,7 +19,12 @@ export interface NamespacePage {
 }
 
 export type WatchEvent =
-  | { readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'; readonly name: string; readonly annotations: Annotations; readonly resourceVersion: string }
+  | {
+      readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+      readonly name: string;
+      readonly annotations: Annotations;
+      readonly resourceVersion: string;
+    }
   | { readonly type: 'BOOKMARK'; readonly resourceVersion: string }
   | { readonly type: 'ERROR'; readonly code: number; readonly message: string };
 
@@ -91,7 +96,8 @@ function asKubeError(error: unknown): KubeError {
 }
 
 const nameOf = (o: { metadata?: { name?: string } }) => o.metadata?.name ?? '';
-const annotationsOf = (o: { metadata?: { annotations?: Record<string, string> } }) => ownAnnotationsOf(o.metadata?.annotations ?? {});
+const annotationsOf = (o: { metadata?: { annotations?: Record<string, string> } }) =>
+  ownAnnotationsOf(o.metadata?.annotations ?? {});
 
 /** KubeApi over @kubernetes/client-node, with its default credential loading done by the caller. */
 export function kubeApi(kc: KubeConfig, instance = 'aigw-otel-injector'): KubeApi {
@@ -175,14 +181,27 @@ export function kubeApi(kc: KubeConfig, instance = 'aigw-otel-injector'): KubeAp
 const EVENT_TIMEOUT_MS = 5000;
 
 function toWatchEvent(type: string, object: Record<string, unknown>): WatchEvent {
-  const metadata = (object.metadata ?? {}) as { name?: string; resourceVersion?: string; annotations?: Record<string, string> };
+  const metadata = (object.metadata ?? {}) as {
+    name?: string;
+    resourceVersion?: string;
+    annotations?: Record<string, string>;
+  };
   if (type === 'ERROR') {
-    return { type, code: Number(object.code ?? 0), message: String(object.message ?? 'watch error') };
+    return {
+      type,
+      code: Number(object.code ?? 0),
+      message: typeof object.message === 'string' ? object.message : 'watch error',
+    };
   }
   const resourceVersion = metadata.resourceVersion ?? '';
   if (type === 'BOOKMARK') return { type, resourceVersion };
   if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') {
-    return { type, name: metadata.name ?? '', annotations: ownAnnotationsOf(metadata.annotations ?? {}), resourceVersion };
+    return {
+      type,
+      name: metadata.name ?? '',
+      annotations: ownAnnotationsOf(metadata.annotations ?? {}),
+      resourceVersion,
+    };
   }
   return { type: 'ERROR', code: 0, message: `unknown watch event type ${type}` };
 }

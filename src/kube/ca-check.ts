@@ -29,7 +29,10 @@ export function caChecker(api: KubeApi, logger: Logger, now: () => number = Date
         return keys;
       },
       (error: unknown) => {
-        logger.warn({ namespace, configMap: name, err: error instanceof Error ? error.message : String(error) }, 'CA pre-flight failed; injecting as configured');
+        logger.warn(
+          { namespace, configMap: name, err: error instanceof Error ? error.message : String(error) },
+          'CA pre-flight failed; injecting as configured',
+        );
         return 'error' as const;
       },
     );

@@ -44,26 +44,43 @@ export function eventRecorder(api: KubeApi, logger: Logger, now: () => number = 
   const series = new Map<string, Series>();
   let flushing: Promise<void> = Promise.resolve();
 
+  const create = async (s: Series, count: number, time: string) => {
+    const { target, name, reason, message } = s;
+    try {
+      await api.createEvent({
+        name,
+        namespace: target.namespace,
+        involvedObject: { ...target },
+        reason,
+        message,
+        count,
+        time,
+      });
+    } catch (error) {
+      // Another replica created it first: add to its count instead.
+      if (!(error instanceof KubeError && error.status === 409)) throw error;
+      await api.patchEventCount(target.namespace, name, count, time);
+    }
+  };
+
   const send = async (s: Series) => {
     const count = s.count;
     const time = new Date(now()).toISOString();
     try {
-      if (!s.created) {
-        try {
-          await api.createEvent({ name: s.name, namespace: s.target.namespace, involvedObject: { ...s.target }, reason: s.reason, message: s.message, count, time });
-        } catch (error) {
-          // Another replica created it first: add to its count instead.
-          if (!(error instanceof KubeError && error.status === 409)) throw error;
-          await api.patchEventCount(s.target.namespace, s.name, count, time);
-        }
-        s.created = true;
-      } else {
-        await api.patchEventCount(s.target.namespace, s.name, count, time);
-      }
+      if (s.created) await api.patchEventCount(s.target.namespace, s.name, count, time);
+      else await create(s, count, time);
+      s.created = true;
       s.sent = count;
     } catch (error) {
       s.sent = count; // dropped, not retried: the next occurrence carries the count forward
-      logger.warn({ reason: s.reason, object: `${s.target.kind}/${s.target.name}`, err: error instanceof Error ? error.message : String(error) }, 'event not recorded');
+      logger.warn(
+        {
+          reason: s.reason,
+          object: `${s.target.kind}/${s.target.name}`,
+          err: error instanceof Error ? error.message : String(error),
+        },
+        'event not recorded',
+      );
     }
   };
 
@@ -86,7 +103,16 @@ export function eventRecorder(api: KubeApi, logger: Logger, now: () => number = 
       if (s === undefined) {
         if (series.size >= MAX_SERIES) series.delete(series.keys().next().value as string);
         const hash = createHash('sha256').update(key).digest('hex').slice(0, 12);
-        s = { target, reason, message, name: `${target.name.slice(0, 200)}.aigw-otel.${hash}`, count: 0, sent: 0, created: false, lastSeen: 0 };
+        s = {
+          target,
+          reason,
+          message,
+          name: `${target.name.slice(0, 200)}.aigw-otel.${hash}`,
+          count: 0,
+          sent: 0,
+          created: false,
+          lastSeen: 0,
+        };
         series.set(key, s);
       }
       s.count++;

@@ -19,7 +19,10 @@ const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
  * Namespaces from YAML: a `List`/`NamespaceList` with `items` (what `kubectl get ns -o yaml` prints),
  * `---`-separated Namespace documents, or both. Other kinds are an error, or skipped when asked.
  */
-export function parseNamespaceDocuments(text: string, options: { skipOtherKinds?: boolean } = {}): Parsed<NamespaceEntry[]> {
+export function parseNamespaceDocuments(
+  text: string,
+  options: { skipOtherKinds?: boolean } = {},
+): Parsed<NamespaceEntry[]> {
   const entries: NamespaceEntry[] = [];
   const documents = parseAllDocuments(text);
   if (!Array.isArray(documents)) return ok(entries);
@@ -27,13 +30,9 @@ export function parseNamespaceDocuments(text: string, options: { skipOtherKinds?
     const where = `document ${i + 1}`;
     const [error] = doc.errors;
     if (error !== undefined) return fail(`${where}: ${error.message.split('\n', 1)[0]}`);
-    const value: unknown = doc.toJS();
-    if (value === null || value === undefined) continue;
-    const isList = isRecord(value) && /List$/.test(String(value.kind));
-    const items = isList ? (value.items ?? []) : [value];
-    if (!Array.isArray(items)) return fail(`${where}: items is not a list`);
-    for (const [j, item] of items.entries()) {
-      const at = isList ? `${where}, item ${j + 1}` : where;
+    const items = itemsOf(doc.toJS(), where);
+    if (typeof items === 'string') return fail(`${where}: ${items}`);
+    for (const { item, at } of items) {
       if (options.skipOtherKinds === true && isRecord(item) && item.kind !== 'Namespace') continue;
       const entry = namespaceEntry(item, at);
       if (typeof entry === 'string') return fail(`${at}: ${entry}`);
@@ -43,6 +42,15 @@ export function parseNamespaceDocuments(text: string, options: { skipOtherKinds?
   return ok(entries);
 }
 
+/** The objects of one document: itself, or the items of a List, each with where it stands. */
+function itemsOf(value: unknown, where: string): { item: unknown; at: string }[] | string {
+  if (value === null || value === undefined) return [];
+  if (!(isRecord(value) && /List$/.test(String(value.kind)))) return [{ item: value, at: where }];
+  const items = value.items ?? [];
+  if (!Array.isArray(items)) return 'items is not a list';
+  return items.map((item: unknown, j) => ({ item, at: `${where}, item ${j + 1}` }));
+}
+
 function namespaceEntry(item: unknown, where: string): NamespaceEntry | string {
   if (!isRecord(item)) return 'not a mapping';
   if (item.kind !== 'Namespace') return `kind ${String(item.kind)} is not a Namespace`;
@@ -50,7 +58,9 @@ function namespaceEntry(item: unknown, where: string): NamespaceEntry | string {
   const { name, annotations = {} } = metadata;
   if (typeof name !== 'string' || name === '') return 'metadata.name is missing';
   if (!isRecord(annotations)) return `namespace ${name}: metadata.annotations is not a mapping`;
-  const asStrings = Object.fromEntries(Object.entries(annotations).map(([k, v]) => [k, typeof v === 'string' ? v : String(v)]));
+  const asStrings = Object.fromEntries(
+    Object.entries(annotations).map(([k, v]) => [k, typeof v === 'string' ? v : String(v)]),
+  );
   return { name, annotations: asStrings, where };
 }
 

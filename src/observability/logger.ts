@@ -8,5 +8,8 @@ export type { Logger };
  * since pods carry secrets.
  */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  return pino({ level, base: { service: 'aigw-otel-injector' }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  return pino(
+    { level, base: { service: 'aigw-otel-injector' }, timestamp: pino.stdTimeFunctions.isoTime },
+    destination,
+  );
 }

@@ -3,10 +3,18 @@
  * must look like after the webhook's patch. Run over real HTTPS by test/http/injection.test.ts.
  */
 import type { Pod } from '../../src/core/pod.js';
-import { container, CORE_IMAGE, corePod, ISTIO_IMAGE, otherPod, pod, PROCESSOR_IMAGE, processorPod } from '../fixtures/pods.js';
+import {
+  container,
+  CORE_IMAGE,
+  corePod,
+  ISTIO_IMAGE,
+  otherPod,
+  pod,
+  PROCESSOR_IMAGE,
+  processorPod,
+} from '../fixtures/pods.js';
 
 export const a = (key: string) => `aigw-otel.io/${key}`;
-const ns = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [a(k), v]));
 
 const ENDPOINT = 'https://otel-collector-opentelemetry-collector:4317';
 const TRACES = 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
@@ -192,7 +200,9 @@ export const CASES: InjectionCase[] = [
   {
     name: 'a pod annotation overrides the namespace value for that pod only',
     namespace: { endpoint: ENDPOINT, 'metric-export-interval': '10s' },
-    pod: corePod({ annotations: { [a('metric-export-interval')]: '30s', [a('tracing-endpoint')]: 'http://tempo:4317' } }),
+    pod: corePod({
+      annotations: { [a('metric-export-interval')]: '30s', [a('tracing-endpoint')]: 'http://tempo:4317' },
+    }),
     otel: { aigw: { [TRACES]: 'http://tempo:4317', [METRICS]: ENDPOINT, [INTERVAL]: '30000' } },
     patched: true,
   },
@@ -233,7 +243,12 @@ export const CASES: InjectionCase[] = [
   {
     name: 'everything already set by the pod: no patch, not even the marker',
     namespace: { endpoint: ENDPOINT },
-    pod: corePod({ env: [{ name: TRACES, value: 'http://a:4317' }, { name: METRICS, value: 'http://b:4317' }] }),
+    pod: corePod({
+      env: [
+        { name: TRACES, value: 'http://a:4317' },
+        { name: METRICS, value: 'http://b:4317' },
+      ],
+    }),
     otel: { aigw: { [TRACES]: 'http://a:4317', [METRICS]: 'http://b:4317' } },
     patched: false,
   },
@@ -274,7 +289,13 @@ export const CASES: InjectionCase[] = [
   // --- bad values: that key skipped, valid keys applied, a warning naming it ---
   {
     name: 'bad values are skipped with one warning each; good keys still apply',
-    namespace: { endpoint: 'otel-collector:4317', 'metric-export-interval': 'soon', 'traces-sampler': 'traceidratio', 'traces-sampler-arg': '1.5', 'ca-configmap': 'collector-ca' },
+    namespace: {
+      endpoint: 'otel-collector:4317',
+      'metric-export-interval': 'soon',
+      'traces-sampler': 'traceidratio',
+      'traces-sampler-arg': '1.5',
+      'ca-configmap': 'collector-ca',
+    },
     pod: corePod(),
     otel: { aigw: { ...fullCa, [SAMPLER]: 'traceidratio' } },
     caVolume: 'collector-ca',
@@ -335,7 +356,9 @@ export const CASES: InjectionCase[] = [
   {
     name: 'image from a mirror with a port and a digest is the core',
     namespace: { 'tracing-endpoint': ENDPOINT },
-    pod: pod({ containers: [container({ name: 'gw', image: `reg.internal:5000/mirror/aigw@sha256:${'ab'.repeat(32)}` })] }),
+    pod: pod({
+      containers: [container({ name: 'gw', image: `reg.internal:5000/mirror/aigw@sha256:${'ab'.repeat(32)}` })],
+    }),
     otel: { gw: { [TRACES]: ENDPOINT } },
     injected: 'core',
     patched: true,
@@ -351,7 +374,10 @@ export const CASES: InjectionCase[] = [
     name: 'core and processor in one pod: each gets its own set',
     namespace: { endpoint: ENDPOINT, 'metric-export-interval': '10s' },
     pod: pod({
-      containers: [container({ name: 'aigw', image: CORE_IMAGE }), container({ name: 'processor', image: PROCESSOR_IMAGE })],
+      containers: [
+        container({ name: 'aigw', image: CORE_IMAGE }),
+        container({ name: 'processor', image: PROCESSOR_IMAGE }),
+      ],
     }),
     otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT, [INTERVAL]: '10000' }, processor: { [TRACES]: ENDPOINT } },
     injected: 'core,processor',
@@ -362,7 +388,10 @@ export const CASES: InjectionCase[] = [
     namespace: { endpoint: ENDPOINT },
     pod: pod({
       labels: { [a('role')]: 'processor' },
-      containers: [container({ name: 'custom', image: 'ghcr.io/acme/my-processor:2' }), container({ name: 'helper', image: 'busybox' })],
+      containers: [
+        container({ name: 'custom', image: 'ghcr.io/acme/my-processor:2' }),
+        container({ name: 'helper', image: 'busybox' }),
+      ],
       initContainers: [container({ name: 'setup', image: 'busybox' })],
     }),
     otel: { custom: { [TRACES]: ENDPOINT }, helper: { [TRACES]: ENDPOINT } },
@@ -376,7 +405,10 @@ export const CASES: InjectionCase[] = [
     pod: pod({
       labels: { [a('role')]: 'core' },
       annotations: { [a('container-names')]: 'gateway' },
-      containers: [container({ name: 'gateway', image: 'ghcr.io/acme/gw:2' }), container({ name: 'istio-proxy', image: ISTIO_IMAGE })],
+      containers: [
+        container({ name: 'gateway', image: 'ghcr.io/acme/gw:2' }),
+        container({ name: 'istio-proxy', image: ISTIO_IMAGE }),
+      ],
     }),
     otel: { gateway: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT }, 'istio-proxy': {} },
     untouched: ['istio-proxy'],

@@ -12,7 +12,7 @@ function cli(args: string[], input?: string) {
   const r = spawnSync(process.execPath, ['dist/main.js', ...args], { input, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
-const docs = (text: string) => parseAllDocuments(text).map((d) => d.toJS() as any);
+const docs = (text: string): any[] => parseAllDocuments(text).map((d) => d.toJS());
 const NAMESPACES = ['--namespace-file', 'examples/namespaces.yaml'];
 
 describe('aigw-otel-injector inject', () => {
@@ -37,8 +37,14 @@ describe('aigw-otel-injector inject', () => {
     expect(deployment.metadata).toEqual(docs(readFileSync('examples/cli/deployment-core.yaml', 'utf8'))[0].metadata);
   });
 
-  it('configures the processor, leaves its sidecar alone, honours the template\'s own annotations', () => {
-    const { code, stdout } = cli(['inject', '-f', 'examples/cli/deployment-processor.yaml', '-a', 'tracing-endpoint=http://tempo:4317']);
+  it("configures the processor, leaves its sidecar alone, honours the template's own annotations", () => {
+    const { code, stdout } = cli([
+      'inject',
+      '-f',
+      'examples/cli/deployment-processor.yaml',
+      '-a',
+      'tracing-endpoint=http://tempo:4317',
+    ]);
     expect(code).toBe(0);
     const [input] = docs(readFileSync('examples/cli/deployment-processor.yaml', 'utf8'));
     const [deployment] = docs(stdout);
@@ -52,15 +58,27 @@ describe('aigw-otel-injector inject', () => {
     expect(sidecar).toEqual(input.spec.template.spec.containers[1]);
   });
 
-  it('configures a CronJob\'s job template by its role label, from standard input', () => {
-    const { code, stdout } = cli(['inject', '-f', '-', '-a', 'aigw-otel.io/endpoint=https://c:4317'], readFileSync('examples/cli/cronjob.yaml', 'utf8'));
+  it("configures a CronJob's job template by its role label, from standard input", () => {
+    const { code, stdout } = cli(
+      ['inject', '-f', '-', '-a', 'aigw-otel.io/endpoint=https://c:4317'],
+      readFileSync('examples/cli/cronjob.yaml', 'utf8'),
+    );
     expect(code).toBe(0);
     const [cron] = docs(stdout);
-    expect(cron.spec.jobTemplate.spec.template.spec.containers[0].env).toEqual([{ name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', value: 'https://c:4317' }]);
+    expect(cron.spec.jobTemplate.spec.template.spec.containers[0].env).toEqual([
+      { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', value: 'https://c:4317' },
+    ]);
   });
 
-  it('keeps a mixed file\'s documents in order, other kinds unchanged, and warns on stderr', () => {
-    const { code, stdout, stderr } = cli(['inject', '-f', 'examples/cli/mixed.yaml', ...NAMESPACES, '-a', 'metric-export-interval=soon']);
+  it("keeps a mixed file's documents in order, other kinds unchanged, and warns on stderr", () => {
+    const { code, stdout, stderr } = cli([
+      'inject',
+      '-f',
+      'examples/cli/mixed.yaml',
+      ...NAMESPACES,
+      '-a',
+      'metric-export-interval=soon',
+    ]);
     expect(code).toBe(0);
     const input = docs(readFileSync('examples/cli/mixed.yaml', 'utf8'));
     const output = docs(stdout);
@@ -73,7 +91,9 @@ describe('aigw-otel-injector inject', () => {
       { name: 'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE', value: '/etc/collector/ca.crt' },
     ]);
     expect(output[3].spec.containers[0].env, 'sandbox is not annotated').toBeUndefined();
-    expect(stderr).toMatch(/^warning: document 3 \(StatefulSet\/aigw-processors-f5\): aigw-otel.io\/metric-export-interval="soon": not a duration/m);
+    expect(stderr).toMatch(
+      /^warning: document 3 \(StatefulSet\/aigw-processors-f5\): aigw-otel.io\/metric-export-interval="soon": not a duration/m,
+    );
     expect(stdout).toContain('# A bare pod in another namespace');
   });
 
@@ -145,7 +165,12 @@ describe('inject and the webhook agree', () => {
     async (file) => {
       const [input] = docs(readFileSync(file, 'utf8'));
       const [output] = docs(cli(['inject', '-f', file, ...NAMESPACES]).stdout);
-      const asPod = (template: any): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: template.metadata, spec: template.spec });
+      const asPod = (template: any): Pod => ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: template.metadata,
+        spec: template.spec,
+      });
       const original = asPod(input.spec.template);
       const res = await server.post(review(original, { namespace: input.metadata.namespace })).expect(200);
       const fromWebhook = applyStrict(original, decodePatch(res.body.response.patch));

@@ -27,10 +27,14 @@ beforeAll(async () => {
   api.setNamespace('events', ns('collector-ca'));
   api.setNamespace('plain');
   api.delays.list = 300;
-  server = await startTestInjector(undefined, {}, {
-    kubeConfig: api.kubeConfig(),
-    clusterTuning: { ...DEFAULT_TUNING, backoffBaseMs: 20, backoffCapMs: 200 },
-  });
+  server = await startTestInjector(
+    undefined,
+    {},
+    {
+      kubeConfig: api.kubeConfig(),
+      clusterTuning: { ...DEFAULT_TUNING, backoffBaseMs: 20, backoffCapMs: 200 },
+    },
+  );
 });
 afterAll(async () => {
   await server.stop();
@@ -41,7 +45,12 @@ async function admit(namespace: string, overrides: Record<string, unknown> = {})
   const input = corePod();
   const res = await server.post(review(input, { namespace, ...overrides })).expect(200);
   const pod = applyStrict(input, decodePatch(res.body.response.patch));
-  return { pod, otel: otelEnv(pod, 'aigw'), warnings: (res.body.response.warnings ?? []) as string[], response: res.body.response };
+  return {
+    pod,
+    otel: otelEnv(pod, 'aigw'),
+    warnings: (res.body.response.warnings ?? []) as string[],
+    response: res.body.response,
+  };
 }
 
 describe('cluster mode over HTTPS, against the stand-in API server', () => {
@@ -52,7 +61,12 @@ describe('cluster mode over HTTPS, against the stand-in API server', () => {
 
   it.each([
     ['present', 'ca-present', true, []],
-    ['missing ConfigMap', 'ca-missing', false, [/ca-configmap: CA skipped: ConfigMap collector-ca not found in the namespace/]],
+    [
+      'missing ConfigMap',
+      'ca-missing',
+      false,
+      [/ca-configmap: CA skipped: ConfigMap collector-ca not found in the namespace/],
+    ],
     ['missing key', 'ca-wrong-key', false, [/CA skipped: ConfigMap collector-ca has no key root.pem/]],
   ])('CA pre-flight, %s', async (_name, namespace, mounted, warnings) => {
     const { pod, otel, warnings: got } = await admit(namespace);
@@ -77,7 +91,7 @@ describe('cluster mode over HTTPS, against the stand-in API server', () => {
     delete api.delays['get-configmap'];
   });
 
-  it('records a 50-replica rollout\'s warning as one Event on the owner, with a count of 50', async () => {
+  it("records a 50-replica rollout's warning as one Event on the owner, with a count of 50", async () => {
     await Promise.all(Array.from({ length: 50 }, () => admit('events')));
     await admit('events', { dryRun: true });
     await eventually(() => [...api.events.values()].some((e) => e.count === 50), 6000, 'no event with count 50');
@@ -93,14 +107,17 @@ describe('cluster mode over HTTPS, against the stand-in API server', () => {
     expect(String(event?.message)).toMatch(/CA skipped: ConfigMap collector-ca not found/);
   });
 
-  it('records a bare pod\'s warning on its namespace', async () => {
+  it("records a bare pod's warning on its namespace", async () => {
     api.setNamespace('bare', { 'aigw-otel.io/metric-export-interval': 'soon', 'aigw-otel.io/endpoint': ENDPOINT });
     const input = corePod();
     delete input.metadata?.ownerReferences;
     await server.post(review(input, { namespace: 'bare' })).expect(200);
     await eventually(() => api.events.size > 0 && [...api.events.keys()].some((k) => k.startsWith('bare/')), 6000);
     const event = [...api.events.entries()].find(([k]) => k.startsWith('bare/'))?.[1];
-    expect(event).toMatchObject({ reason: 'InvalidTelemetryAnnotation', involvedObject: { kind: 'Namespace', name: 'bare' } });
+    expect(event).toMatchObject({
+      reason: 'InvalidTelemetryAnnotation',
+      involvedObject: { kind: 'Namespace', name: 'bare' },
+    });
   });
 
   it('keeps answering from its cache while the API server is away', async () => {

@@ -73,7 +73,11 @@ describe('namespace informer against the stand-in API server', () => {
     api.setNamespace('fresh', ep('http://fresh:4317'), true);
     const gets = () => api.count('GET', (p) => p === '/api/v1/namespaces/fresh');
     const answers = await Promise.all([source.get('fresh'), source.get('fresh'), source.get('fresh')]);
-    expect(answers.map((a) => a?.['aigw-otel.io/endpoint'])).toEqual(['http://fresh:4317', 'http://fresh:4317', 'http://fresh:4317']);
+    expect(answers.map((a) => a?.['aigw-otel.io/endpoint'])).toEqual([
+      'http://fresh:4317',
+      'http://fresh:4317',
+      'http://fresh:4317',
+    ]);
     expect(gets()).toBe(1);
     await source.get('fresh');
     expect(gets()).toBe(1);

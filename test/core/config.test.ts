@@ -6,7 +6,13 @@ describe('configuration', () => {
     const r = readConfig({});
     expect(r).toMatchObject({
       ok: true,
-      config: { port: 8443, adminPort: 9090, logLevel: 'info', namespacesFile: undefined, tlsCertFile: '/etc/aigw-otel-injector/tls/tls.crt' },
+      config: {
+        port: 8443,
+        adminPort: 9090,
+        logLevel: 'info',
+        namespacesFile: undefined,
+        tlsCertFile: '/etc/aigw-otel-injector/tls/tls.crt',
+      },
     });
     if (r.ok) expect(Object.isFrozen(r.config)).toBe(true);
   });
@@ -16,7 +22,9 @@ describe('configuration', () => {
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.errors).toHaveLength(4);
-      expect(r.errors.join('\n')).toMatch(/PORT="https"[\s\S]*ADMIN_PORT="70000"[\s\S]*LOG_LEVEL="loud"[\s\S]*TLS_CERT_FILE/);
+      expect(r.errors.join('\n')).toMatch(
+        /PORT="https"[\s\S]*ADMIN_PORT="70000"[\s\S]*LOG_LEVEL="loud"[\s\S]*TLS_CERT_FILE/,
+      );
     }
   });
 

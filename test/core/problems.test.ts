@@ -3,7 +3,10 @@ import { formatProblem, formatWarnings } from '../../src/core/problems.js';
 
 describe('warnings', () => {
   it.each([
-    [{ key: 'aigw-otel.io/metric-export-interval', value: 'soon', message: 'not a duration' }, 'aigw-otel.io/metric-export-interval="soon": not a duration'],
+    [
+      { key: 'aigw-otel.io/metric-export-interval', value: 'soon', message: 'not a duration' },
+      'aigw-otel.io/metric-export-interval="soon": not a duration',
+    ],
     [{ key: 'aigw-otel.io/x', message: 'two\nlines' }, 'aigw-otel.io/x: two lines'],
   ])('formats %o', (p, text) => expect(formatProblem(p)).toBe(text));
 

@@ -40,10 +40,12 @@ describe('parseMilliseconds', () => {
 });
 
 describe('parseEndpoint', () => {
-  it.each(['https://otel-collector-opentelemetry-collector:4317', 'http://10.0.0.7:4317', 'http://[::1]:4317', 'https://collector.example.com/otlp'])(
-    'accepts %s',
-    (raw) => expect(parseEndpoint(raw)).toEqual({ ok: true, value: raw }),
-  );
+  it.each([
+    'https://otel-collector-opentelemetry-collector:4317',
+    'http://10.0.0.7:4317',
+    'http://[::1]:4317',
+    'https://collector.example.com/otlp',
+  ])('accepts %s', (raw) => expect(parseEndpoint(raw)).toEqual({ ok: true, value: raw }));
   it.each([
     ['otel-collector:4317', /scheme|not a URL/],
     ['grpc://collector:4317', /scheme must be http or https/],

@@ -129,7 +129,12 @@ export class StandInApiServer {
   }
 
   setConfigMap(namespace: string, name: string, data: Record<string, string>): void {
-    this.configMaps.set(`${namespace}/${name}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, resourceVersion: String(++this.rv) }, data });
+    this.configMaps.set(`${namespace}/${name}`, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace, resourceVersion: String(++this.rv) },
+      data,
+    });
   }
 
   /** Ends every open watch cleanly, as the API server does when a watch times out. */
@@ -148,7 +153,10 @@ export class StandInApiServer {
   }
 
   sendBookmark(): void {
-    for (const w of this.watchers) w.write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: 'Namespace', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) } } })}\n`);
+    for (const w of this.watchers)
+      w.write(
+        `${JSON.stringify({ type: 'BOOKMARK', object: { kind: 'Namespace', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) } } })}\n`,
+      );
   }
 
   private emit(type: HistoryEntry['type'], object: Obj): void {
@@ -171,7 +179,8 @@ export class StandInApiServer {
     };
     const wait = (ms = 0) => new Promise((r) => setTimeout(r, ms));
     const parts = url.pathname.split('/').filter(Boolean); // api v1 namespaces [name [configmaps|events [name]]]
-    if (parts[0] !== 'api' || parts[1] !== 'v1' || parts[2] !== 'namespaces') return json(404, status(404, 'NotFound', 'the server could not find the requested resource'));
+    if (parts[0] !== 'api' || parts[1] !== 'v1' || parts[2] !== 'namespaces')
+      return json(404, status(404, 'NotFound', 'the server could not find the requested resource'));
 
     if (parts.length === 3 && method === 'GET') {
       if (url.searchParams.get('watch') === 'true') return this.watch(url.searchParams, res);
@@ -196,7 +205,8 @@ export class StandInApiServer {
       const event = JSON.parse(body || '{}') as Obj;
       if (method === 'POST') {
         const key = `${name}/${String(event.metadata?.name)}`;
-        if (this.events.has(key)) return json(409, status(409, 'AlreadyExists', `events "${String(event.metadata?.name)}" already exists`));
+        if (this.events.has(key))
+          return json(409, status(409, 'AlreadyExists', `events "${String(event.metadata?.name)}" already exists`));
         this.events.set(key, event);
         return json(201, event);
       }
@@ -204,7 +214,8 @@ export class StandInApiServer {
         const key = `${name}/${parts[5] ?? ''}`;
         const existing = this.events.get(key);
         if (!existing) return json(404, status(404, 'NotFound', 'event not found'));
-        if (req.headers['content-type'] !== 'application/merge-patch+json') return json(415, status(415, 'UnsupportedMediaType', 'merge patch only'));
+        if (req.headers['content-type'] !== 'application/merge-patch+json')
+          return json(415, status(415, 'UnsupportedMediaType', 'merge patch only'));
         const merged = { ...existing, ...event };
         this.events.set(key, merged);
         return json(200, merged);
@@ -214,28 +225,40 @@ export class StandInApiServer {
   }
 
   private list(query: URLSearchParams) {
-    const all = [...this.namespaces.values()].sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
+    const all = [...this.namespaces.values()].sort((a, b) =>
+      String(a.metadata.name).localeCompare(String(b.metadata.name)),
+    );
     const limit = Number(query.get('limit') ?? 0) || all.length;
     const start = Number(query.get('continue') ?? 0);
     const items = all.slice(start, start + limit);
     const next = start + limit < all.length ? String(start + limit) : undefined;
-    return { kind: 'NamespaceList', apiVersion: 'v1', metadata: { resourceVersion: String(this.rv), ...(next ? { continue: next } : {}) }, items };
+    return {
+      kind: 'NamespaceList',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: String(this.rv), ...(next ? { continue: next } : {}) },
+      items,
+    };
   }
 
   private watch(query: URLSearchParams, res: ServerResponse): void {
     const from = Number(query.get('resourceVersion') ?? 0);
     if (from < this.compactedBefore) {
       if (this.expiredWatchAs === 'http') {
-        res.writeHead(410, { 'Content-Type': 'application/json' }).end(JSON.stringify(status(410, 'Expired', 'too old resource version')));
+        res
+          .writeHead(410, { 'Content-Type': 'application/json' })
+          .end(JSON.stringify(status(410, 'Expired', 'too old resource version')));
         return;
       }
       res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
-      res.end(`${JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', `too old resource version: ${from} (${this.compactedBefore})`) })}\n`);
+      res.end(
+        `${JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', `too old resource version: ${from} (${this.compactedBefore})`) })}\n`,
+      );
       return;
     }
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
-    for (const entry of this.history) if (entry.rv > from) res.write(`${JSON.stringify({ type: entry.type, object: entry.object })}\n`);
+    for (const entry of this.history)
+      if (entry.rv > from) res.write(`${JSON.stringify({ type: entry.type, object: entry.object })}\n`);
     this.watchers.add(res);
     res.on('close', () => this.watchers.delete(res));
   }

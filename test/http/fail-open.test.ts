@@ -41,15 +41,27 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 describe('our own bug never blocks a pod', () => {
   it('admits the pod unchanged with a warning, an error log line and a metric', async () => {
     const body = review(corePod(), { uid: 'fail-open' });
-    const res = await request(url).post('/mutate-pods').ca(certs.ca).set('Content-Type', 'application/json').send(JSON.stringify(body)).expect(200);
+    const res = await request(url)
+      .post('/mutate-pods')
+      .ca(certs.ca)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify(body))
+      .expect(200);
     expect(res.body.response).toEqual({
       uid: 'fail-open',
       allowed: true,
       warnings: ['aigw-otel-injector: internal error; admitted unchanged, nothing injected'],
     });
     const line = JSON.parse(lines.find((l) => l.includes('"uid":"fail-open"')) ?? '{}');
-    expect(line).toMatchObject({ level: 50, reason: 'internal-error', outcome: 'failed_open', error: { type: 'TypeError', message: 'boom' } });
+    expect(line).toMatchObject({
+      level: 50,
+      reason: 'internal-error',
+      outcome: 'failed_open',
+      error: { type: 'TypeError', message: 'boom' },
+    });
     const text = await metrics.registry.metrics();
-    expect(text).toContain('aigw_otel_injector_reviews_total{webhook="mutate-pods",outcome="failed_open",reason="internal-error"} 1');
+    expect(text).toContain(
+      'aigw_otel_injector_reviews_total{webhook="mutate-pods",outcome="failed_open",reason="internal-error"} 1',
+    );
   });
 });

@@ -10,7 +10,9 @@ const prefixed = (o: Record<string, string>) => Object.fromEntries(Object.entrie
 
 let server: TestInjector;
 beforeAll(async () => {
-  server = await startTestInjector(namespacesYaml(Object.fromEntries(CASES.map((c, i) => [nsName(i), prefixed(c.namespace)]))));
+  server = await startTestInjector(
+    namespacesYaml(Object.fromEntries(CASES.map((c, i) => [nsName(i), prefixed(c.namespace)]))),
+  );
 });
 afterAll(() => server.stop());
 
@@ -21,7 +23,11 @@ async function admit(input: Pod, namespace: string) {
   expect(res.body.kind).toBe('AdmissionReview');
   expect(res.body.response.uid).toBe(body.request.uid);
   expect(res.body.response.allowed).toBe(true);
-  const { patch, patchType, warnings = [] } = res.body.response as { patch?: string; patchType?: string; warnings?: string[] };
+  const {
+    patch,
+    patchType,
+    warnings = [],
+  } = res.body.response as { patch?: string; patchType?: string; warnings?: string[] };
   expect(patchType === undefined, 'patchType comes with a patch and only then').toBe(patch === undefined);
   return { pod: applyStrict(input, decodePatch(patch)), patched: patch !== undefined, warnings };
 }
@@ -54,7 +60,11 @@ describe('injection over HTTPS, one namespace per case', () => {
       expect(all(after).find((x) => x.name === name)).toEqual(all(c.pod).find((x) => x.name === name));
     }
     expect(warnings).toHaveLength(c.warnings?.length ?? 0);
-    for (const pattern of c.warnings ?? []) expect(warnings.some((w) => pattern.test(w)), String(pattern)).toBe(true);
+    for (const pattern of c.warnings ?? [])
+      expect(
+        warnings.some((w) => pattern.test(w)),
+        String(pattern),
+      ).toBe(true);
     for (const w of warnings) expect(w.length).toBeLessThanOrEqual(120);
 
     const annotations = after.metadata?.annotations ?? {};
@@ -63,7 +73,10 @@ describe('injection over HTTPS, one namespace per case', () => {
     expect(annotations[a('kept-env')]).toBe(c.kept);
     const { metadata: m0 = {}, ...rest0 } = c.pod;
     const { metadata: m1 = {}, ...rest1 } = after;
-    expect({ ...m1, annotations: undefined }, 'metadata other than annotations unchanged').toEqual({ ...m0, annotations: undefined });
+    expect({ ...m1, annotations: undefined }, 'metadata other than annotations unchanged').toEqual({
+      ...m0,
+      annotations: undefined,
+    });
     expect(Object.keys(rest1).sort()).toEqual(Object.keys(rest0).sort());
 
     const again = await admit(after, nsName(i));

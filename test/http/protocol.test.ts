@@ -16,20 +16,33 @@ const raw = (body: string | Buffer, type = 'application/json', path = '/mutate-p
   request(server.url).post(path).ca(server.certs.ca).set('Content-Type', type).send(body);
 
 describe('admission protocol', () => {
-  it.each([
-    ['admission.k8s.io/v1'],
-    ['admission.k8s.io/v1beta1'],
-  ])('answers %s in the same apiVersion with the request uid', async (apiVersion) => {
-    const body = review(corePod(), {}, apiVersion);
-    const res = await server.post(body).expect(200).expect('Content-Type', /application\/json/);
-    expect(res.body).toMatchObject({ apiVersion, kind: 'AdmissionReview', response: { uid: body.request.uid, allowed: true } });
-    expect(res.body.response.patchType).toBe('JSONPatch');
-  });
+  it.each([['admission.k8s.io/v1'], ['admission.k8s.io/v1beta1']])(
+    'answers %s in the same apiVersion with the request uid',
+    async (apiVersion) => {
+      const body = review(corePod(), {}, apiVersion);
+      const res = await server
+        .post(body)
+        .expect(200)
+        .expect('Content-Type', /application\/json/);
+      expect(res.body).toMatchObject({
+        apiVersion,
+        kind: 'AdmissionReview',
+        response: { uid: body.request.uid, allowed: true },
+      });
+      expect(res.body.response.patchType).toBe('JSONPatch');
+    },
+  );
 
   it.each([
     ['UPDATE of a pod', { operation: 'UPDATE', oldObject: corePod() }],
     ['DELETE of a pod', { operation: 'DELETE', object: null, oldObject: corePod() }],
-    ['a CREATE of another kind', { kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, resource: { group: 'apps', version: 'v1', resource: 'deployments' } }],
+    [
+      'a CREATE of another kind',
+      {
+        kind: { group: 'apps', version: 'v1', kind: 'Deployment' },
+        resource: { group: 'apps', version: 'v1', resource: 'deployments' },
+      },
+    ],
     ['a CREATE on a pod subresource', { subResource: 'binding', kind: { group: '', version: 'v1', kind: 'Binding' } }],
   ])('allows %s unchanged, without patch or patchType', async (_name, overrides) => {
     const body = review(corePod(), overrides);
@@ -46,7 +59,10 @@ describe('admission protocol', () => {
   it('takes the namespace from request.namespace, not the object', async () => {
     const input = corePod({ namespace: 'elsewhere' });
     const res = await server.post(review(input, { namespace: 'ai-gateway' })).expect(200);
-    expect(otelEnv(applyStrict(input, decodePatch(res.body.response.patch)), 'aigw')).toHaveProperty('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ENDPOINT);
+    expect(otelEnv(applyStrict(input, decodePatch(res.body.response.patch)), 'aigw')).toHaveProperty(
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+      ENDPOINT,
+    );
   });
 
   it('admits a 1 MiB pod', async () => {
@@ -58,15 +74,35 @@ describe('admission protocol', () => {
   it.each([
     ['not JSON', '{"apiVersion": ', 'application/json', 400, /not valid JSON/],
     ['JSON but not an object', '[1,2,3]', 'application/json', 400, /not a JSON object/],
-    ['not an AdmissionReview', JSON.stringify({ kind: 'Pod', apiVersion: 'v1' }), 'application/json', 400, /AdmissionReview/],
-    ['an unknown apiVersion', JSON.stringify({ ...review(corePod()), apiVersion: 'admission.k8s.io/v2' }), 'application/json', 400, /apiVersion/],
-    ['no request', JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }), 'application/json', 400, /request is missing/],
+    [
+      'not an AdmissionReview',
+      JSON.stringify({ kind: 'Pod', apiVersion: 'v1' }),
+      'application/json',
+      400,
+      /AdmissionReview/,
+    ],
+    [
+      'an unknown apiVersion',
+      JSON.stringify({ ...review(corePod()), apiVersion: 'admission.k8s.io/v2' }),
+      'application/json',
+      400,
+      /apiVersion/,
+    ],
+    [
+      'no request',
+      JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }),
+      'application/json',
+      400,
+      /request is missing/,
+    ],
     ['no uid', JSON.stringify(review(corePod(), { uid: undefined })), 'application/json', 400, /uid/],
     ['a uid that is not a string', JSON.stringify(review(corePod(), { uid: 42 })), 'application/json', 400, /uid/],
     ['a wrong content type', JSON.stringify(review(corePod())), 'text/plain', 415, /application\/json/],
     ['an unsupported charset', JSON.stringify(review(corePod())), 'application/json; charset=latin1', 415, /charset/],
   ])('refuses %s with a short JSON error', async (_name, body, type, status, message) => {
-    const res = await raw(body, type).expect(status).expect('Content-Type', /application\/json/);
+    const res = await raw(body, type)
+      .expect(status)
+      .expect('Content-Type', /application\/json/);
     expect(res.body.error).toMatch(message);
   });
 
@@ -87,8 +123,12 @@ describe('admission protocol', () => {
     const res = await server.post(review(corePod())).expect(200);
     expect(res.body.response.patchType).toBe('JSONPatch');
     const metrics = await request(server.adminUrl).get('/metrics').expect(200);
-    expect(metrics.text).toMatch(/aigw_otel_injector_reviews_total\{webhook="mutate-pods",outcome="bad_request",reason="http-400"\} [1-9]/);
-    expect(metrics.text).toMatch(/aigw_otel_injector_reviews_total\{webhook="mutate-pods",outcome="patched",reason="injected"\} [1-9]/);
+    expect(metrics.text).toMatch(
+      /aigw_otel_injector_reviews_total\{webhook="mutate-pods",outcome="bad_request",reason="http-400"\} [1-9]/,
+    );
+    expect(metrics.text).toMatch(
+      /aigw_otel_injector_reviews_total\{webhook="mutate-pods",outcome="patched",reason="injected"\} [1-9]/,
+    );
     expect(metrics.text).toMatch(/aigw_otel_injector_injections_total\{role="core",result="injected"\} [1-9]/);
     expect(metrics.text).toMatch(/aigw_otel_injector_review_duration_seconds_bucket/);
   });
@@ -96,7 +136,14 @@ describe('admission protocol', () => {
   it('refuses TLS 1.1 and accepts TLS 1.2', async () => {
     const handshake = (maxVersion: 'TLSv1.1' | 'TLSv1.2') =>
       new Promise<string>((resolve) => {
-        const socket = connect({ host: '127.0.0.1', port: server.injector.webhookPort, ca: server.certs.ca, servername: 'localhost', minVersion: 'TLSv1', maxVersion });
+        const socket = connect({
+          host: '127.0.0.1',
+          port: server.injector.webhookPort,
+          ca: server.certs.ca,
+          servername: 'localhost',
+          minVersion: 'TLSv1',
+          maxVersion,
+        });
         socket.once('secureConnect', () => {
           resolve(socket.getProtocol() ?? '');
           socket.end();
@@ -112,13 +159,25 @@ describe('logs', () => {
   it('write one line per review with the decision, and no env values or objects', async () => {
     const secret = 'sk-live-super-secret-token';
     const input = corePod({ env: [{ name: 'OPENAI_API_KEY', value: secret }] });
-    input.spec.containers.push(container({ name: 'side', image: 'busybox', env: [{ name: 'PASSWORD', value: secret }] }));
+    input.spec.containers.push(
+      container({ name: 'side', image: 'busybox', env: [{ name: 'PASSWORD', value: secret }] }),
+    );
     const body = review(input, { uid: 'log-check' });
     await server.post(body).expect(200);
-    const lines = server.logs().split('\n').filter((l) => l.includes('"uid":"log-check"'));
+    const lines = server
+      .logs()
+      .split('\n')
+      .filter((l) => l.includes('"uid":"log-check"'));
     expect(lines).toHaveLength(1);
     const line = JSON.parse(lines[0] ?? '{}');
-    expect(line).toMatchObject({ webhook: 'mutate-pods', namespace: 'ai-gateway', name: 'aigw-6d4b9c7f8d-', reason: 'injected', roles: 'core', outcome: 'patched' });
+    expect(line).toMatchObject({
+      webhook: 'mutate-pods',
+      namespace: 'ai-gateway',
+      name: 'aigw-6d4b9c7f8d-',
+      reason: 'injected',
+      roles: 'core',
+      outcome: 'patched',
+    });
     expect(typeof line.durationMs).toBe('number');
     expect(server.logs()).not.toContain(secret);
   });

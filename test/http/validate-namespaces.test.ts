@@ -11,12 +11,20 @@ afterAll(() => server.stop());
 const namespace = (annotations?: Record<string, string>) => ({
   apiVersion: 'v1',
   kind: 'Namespace',
-  metadata: { name: 'ai-gateway', labels: { 'kubernetes.io/metadata.name': 'ai-gateway' }, ...(annotations ? { annotations } : {}) },
+  metadata: {
+    name: 'ai-gateway',
+    labels: { 'kubernetes.io/metadata.name': 'ai-gateway' },
+    ...(annotations ? { annotations } : {}),
+  },
   spec: { finalizers: ['kubernetes'] },
   status: { phase: 'Active' },
 });
 
-function nsReview(annotations: Record<string, string> | undefined, extra: Record<string, unknown> = {}, apiVersion = 'admission.k8s.io/v1') {
+function nsReview(
+  annotations: Record<string, string> | undefined,
+  extra: Record<string, unknown> = {},
+  apiVersion = 'admission.k8s.io/v1',
+) {
   return {
     apiVersion,
     kind: 'AdmissionReview',
@@ -95,7 +103,12 @@ describe('validating namespaces: keys that do not belong', () => {
   });
 
   it('names every bad key in one message', async () => {
-    const body = nsReview({ [p('endpoint')]: 'nope', [p('traces-sampler')]: 'always_on', [p('traces-sampler-arg')]: '0.5', [p('tracing-endpont')]: 'x' });
+    const body = nsReview({
+      [p('endpoint')]: 'nope',
+      [p('traces-sampler')]: 'always_on',
+      [p('traces-sampler-arg')]: '0.5',
+      [p('tracing-endpont')]: 'x',
+    });
     const { message } = (await validate(body)).body.response.status;
     expect(message).toMatch(/endpoint="nope"/);
     expect(message).toMatch(/traces-sampler-arg="0.5": sampler always_on takes no argument/);
@@ -119,11 +132,16 @@ describe('validating namespaces: what is let through', () => {
     const body = nsReview({ ...bad, 'example.com/owner': 'team-a' }, { oldObject: namespace(bad) });
     const { response } = (await validate(body)).body;
     expect(response.allowed).toBe(true);
-    expect(response.warnings).toEqual(['aigw-otel.io/metric-export-interval="soon": not a duration (e.g. 10000, 500ms, 10s, 1m30s)']);
+    expect(response.warnings).toEqual([
+      'aigw-otel.io/metric-export-interval="soon": not a duration (e.g. 10000, 500ms, 10s, 1m30s)',
+    ]);
   });
 
   it('on UPDATE, changing a value to a bad one is refused', async () => {
-    const body = nsReview({ [p('metric-export-interval')]: 'later' }, { oldObject: namespace({ [p('metric-export-interval')]: 'soon' }) });
+    const body = nsReview(
+      { [p('metric-export-interval')]: 'later' },
+      { oldObject: namespace({ [p('metric-export-interval')]: 'soon' }) },
+    );
     expect((await validate(body)).body.response.allowed).toBe(false);
   });
 
@@ -145,6 +163,11 @@ describe('validating namespaces: protocol', () => {
     ['text/plain', 'text/plain', '{}', 415],
     ['over 7 MiB', 'application/json', JSON.stringify(nsReview({ big: 'x'.repeat(7.5 * 1024 * 1024) })), 413],
   ])('refuses %s', async (_name, type, body, status) => {
-    await request(server.url).post('/validate-namespaces').ca(server.certs.ca).set('Content-Type', type).send(body).expect(status);
+    await request(server.url)
+      .post('/validate-namespaces')
+      .ca(server.certs.ca)
+      .set('Content-Type', type)
+      .send(body)
+      .expect(status);
   });
 });

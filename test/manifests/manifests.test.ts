@@ -22,9 +22,12 @@ const each = Object.entries(overlays ?? {}).map(([name, o]) => [name, o.objects]
 
 describe.skipIf(!hasKubectl)('manifests, rendered offline by kubectl kustomize', () => {
   describe.each(each)('%s overlay', (_overlay, objects: K8sObject[]) => {
-    it.each(objects.map((o) => [`${o.kind}/${o.metadata.name}`, o]))('%s is valid against its OpenAPI schema', (_n, o) => {
-      expect(() => validateSchema(o)).not.toThrow();
-    });
+    it.each(objects.map((o) => [`${o.kind}/${o.metadata.name}`, o]))(
+      '%s is valid against its OpenAPI schema',
+      (_n, o) => {
+        expect(() => validateSchema(o)).not.toThrow();
+      },
+    );
 
     it('Service → container ports: 443 reaches the webhook port, every targetPort exists', () => {
       const service = find(objects, 'Service', 'aigw-otel-injector');
@@ -36,7 +39,8 @@ describe.skipIf(!hasKubectl)('manifests, rendered offline by kubectl kustomize',
       const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value]));
       expect(Number(env.PORT)).toBe(8443);
       expect(Number(env.ADMIN_PORT)).toBe(ports.get('admin'));
-      for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(container[probe].httpGet.port).toBe('admin');
+      for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'])
+        expect(container[probe].httpGet.port).toBe('admin');
       expect(service.spec.selector).toEqual(find(objects, 'Deployment').spec.selector.matchLabels);
     });
 
@@ -63,7 +67,11 @@ describe.skipIf(!hasKubectl)('manifests, rendered offline by kubectl kustomize',
         admissionReviewVersions: ['v1', 'v1beta1'],
       });
       expect(hook.namespaceSelector.matchExpressions).toEqual([
-        { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'kube-public', 'kube-node-lease', NS] },
+        {
+          key: 'kubernetes.io/metadata.name',
+          operator: 'NotIn',
+          values: ['kube-system', 'kube-public', 'kube-node-lease', NS],
+        },
       ]);
       expect(hook.matchConditions).toHaveLength(1);
       const [validating] = find(objects, 'ValidatingWebhookConfiguration').webhooks;
@@ -77,21 +85,39 @@ describe.skipIf(!hasKubectl)('manifests, rendered offline by kubectl kustomize',
       const container = pod.containers[0];
       expect(deployment.spec.replicas).toBe(2);
       expect(pod.topologySpreadConstraints[0].topologyKey).toBe('kubernetes.io/hostname');
-      expect(find(objects, 'PodDisruptionBudget').spec).toMatchObject({ minAvailable: 1, selector: deployment.spec.selector });
-      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
-      expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, capabilities: { drop: ['ALL'] } });
+      expect(find(objects, 'PodDisruptionBudget').spec).toMatchObject({
+        minAvailable: 1,
+        selector: deployment.spec.selector,
+      });
+      expect(pod.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 65532,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(container.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        privileged: false,
+        capabilities: { drop: ['ALL'] },
+      });
       expect(container.resources.requests).toBeDefined();
       expect(container.resources.limits.memory).toBeDefined();
       expect(pod.automountServiceAccountToken).toBe(false);
       expect(find(objects, 'ServiceAccount').automountServiceAccountToken).toBe(false);
-      const token = pod.volumes.find((v: any) => v.projected)?.projected.sources.find((s: any) => s.serviceAccountToken);
+      const token = pod.volumes
+        .find((v: any) => v.projected)
+        ?.projected.sources.find((s: any) => s.serviceAccountToken);
       expect(token.serviceAccountToken.expirationSeconds).toBeLessThanOrEqual(3600);
     });
 
     it('the TLS volume names the Secret the overlay provides', () => {
-      const secretName = find(objects, 'Deployment').spec.template.spec.volumes.find((v: any) => v.name === 'tls').secret.secretName;
-      const provided = objects.some((o) => o.kind === 'Secret' && o.metadata.name === secretName) ||
-        objects.some((o) => o.kind === 'Certificate' && o.spec.secretName === secretName && o.metadata.namespace === NS);
+      const secretName = find(objects, 'Deployment').spec.template.spec.volumes.find((v: any) => v.name === 'tls')
+        .secret.secretName;
+      const provided =
+        objects.some((o) => o.kind === 'Secret' && o.metadata.name === secretName) ||
+        objects.some(
+          (o) => o.kind === 'Certificate' && o.spec.secretName === secretName && o.metadata.namespace === NS,
+        );
       expect(provided).toBe(true);
     });
   });
@@ -108,7 +134,9 @@ describe.skipIf(!hasKubectl)('manifests, rendered offline by kubectl kustomize',
     const { objects } = overlays?.['cert-manager'] ?? { objects: [] };
     const cert = find(objects, 'Certificate');
     for (const kind of ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']) {
-      expect(find(objects, kind).metadata.annotations?.['cert-manager.io/inject-ca-from']).toBe(`${cert.metadata.namespace}/${cert.metadata.name}`);
+      expect(find(objects, kind).metadata.annotations?.['cert-manager.io/inject-ca-from']).toBe(
+        `${cert.metadata.namespace}/${cert.metadata.name}`,
+      );
     }
     const service = find(objects, 'Service');
     const host = `${service.metadata.name}.${service.metadata.namespace}.svc`;
@@ -123,10 +151,23 @@ describe.skipIf(!hasKubectl)('manifests, rendered offline by kubectl kustomize',
     const api = kubeApi(stand.kubeConfig());
     // Every method of the API adapter, once: the requests it makes are the code's API calls.
     await api.listNamespaces({ limit: 10, timeoutMs: 1000 });
-    const end = await api.watchNamespaces('1', 5, () => undefined, () => undefined);
+    const end = await api.watchNamespaces(
+      '1',
+      5,
+      () => undefined,
+      () => undefined,
+    );
     await api.getNamespace('x', 1000);
     await api.getConfigMapKeys('x', 'collector-ca', 1000);
-    const event = { name: 'e', namespace: 'x', involvedObject: { kind: 'Namespace', name: 'x' }, reason: 'R', message: 'm', count: 1, time: new Date().toISOString() };
+    const event = {
+      name: 'e',
+      namespace: 'x',
+      involvedObject: { kind: 'Namespace', name: 'x' },
+      reason: 'R',
+      message: 'm',
+      count: 1,
+      time: new Date().toISOString(),
+    };
     await api.createEvent(event);
     await api.patchEventCount('x', 'e', 2, event.time);
     end();
@@ -138,7 +179,9 @@ describe.skipIf(!hasKubectl)('manifests, rendered offline by kubectl kustomize',
         const parts = path.split('/').filter(Boolean);
         const resource = parts.length > 4 ? parts[4] : 'namespaces';
         const named = parts.length === 4 || parts.length === 6;
-        const verb = { POST: 'create', PATCH: 'patch' }[method] ?? (query.get('watch') === 'true' ? 'watch' : named ? 'get' : 'list');
+        const verb =
+          { POST: 'create', PATCH: 'patch' }[method] ??
+          (query.get('watch') === 'true' ? 'watch' : named ? 'get' : 'list');
         return `${resource}:${verb}`;
       }),
     );

@@ -5,9 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { findTargets } from '../../src/core/targets.js';
 import { container, pod } from '../fixtures/pods.js';
 
-const first = (file: string) => parseAllDocuments(readFileSync(file, 'utf8'))[0]?.toJS() as { webhooks: { matchConditions: { expression: string }[] }[] };
-const podCondition = first('manifests/base/mutatingwebhookconfiguration.yaml').webhooks[0]?.matchConditions[0]?.expression ?? '';
-const nsCondition = first('manifests/base/validatingwebhookconfiguration.yaml').webhooks[0]?.matchConditions[0]?.expression ?? '';
+const first = (file: string) =>
+  parseAllDocuments(readFileSync(file, 'utf8'))[0]?.toJS() as {
+    webhooks: { matchConditions: { expression: string }[] }[];
+  };
+const podCondition =
+  first('manifests/base/mutatingwebhookconfiguration.yaml').webhooks[0]?.matchConditions[0]?.expression ?? '';
+const nsCondition =
+  first('manifests/base/validatingwebhookconfiguration.yaml').webhooks[0]?.matchConditions[0]?.expression ?? '';
 
 const podWith = (images: string[], labels: Record<string, string> = {}) =>
   pod({ labels, containers: images.map((image, i) => container({ name: `c${i}`, image })) });

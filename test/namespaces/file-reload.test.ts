@@ -40,9 +40,13 @@ describe('standalone namespaces file', () => {
   it('keeps the last good state when the file breaks, and logs an error', async () => {
     const good = await tracesEndpoint();
     replaceFile('kind: Namespace\nmetadata: {name: [');
-    await eventually(async () => server.logs().includes('namespaces file not reloaded'));
+    await eventually(() => Promise.resolve(server.logs().includes('namespaces file not reloaded')));
     expect(await tracesEndpoint()).toBe(good);
-    const line = server.logs().split('\n').find((l) => l.includes('namespaces file not reloaded')) ?? '';
+    const line =
+      server
+        .logs()
+        .split('\n')
+        .find((l) => l.includes('namespaces file not reloaded')) ?? '';
     expect(JSON.parse(line)).toMatchObject({ level: 50, err: expect.stringMatching(/document 1/) });
   });
 });

@@ -12,7 +12,13 @@ function standaloneEnv(port: number) {
   writeFileSync(file, namespacesYaml({ 'ai-gateway': { 'aigw-otel.io/endpoint': 'https://collector:4317' } }));
   return {
     certs,
-    env: { PORT: String(port), ADMIN_PORT: '0', NAMESPACES_FILE: file, TLS_CERT_FILE: certs.certFile, TLS_KEY_FILE: certs.keyFile },
+    env: {
+      PORT: String(port),
+      ADMIN_PORT: '0',
+      NAMESPACES_FILE: file,
+      TLS_CERT_FILE: certs.certFile,
+      TLS_KEY_FILE: certs.keyFile,
+    },
   };
 }
 

@@ -18,10 +18,13 @@ afterAll(() => server.stop());
 /** The fingerprint of the certificate a new TLS connection is served, trusting any of the given CAs. */
 const servedFingerprint = (cas: Buffer[]) =>
   new Promise<string>((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port: server.injector.webhookPort, ca: cas, servername: 'localhost' }, () => {
-      resolve(s.getPeerX509Certificate()?.fingerprint256 ?? '');
-      s.end();
-    });
+    const s = connect(
+      { host: '127.0.0.1', port: server.injector.webhookPort, ca: cas, servername: 'localhost' },
+      () => {
+        resolve(s.getPeerX509Certificate()?.fingerprint256 ?? '');
+        s.end();
+      },
+    );
     s.once('error', reject);
   });
 const fileFingerprint = () => new X509Certificate(readFileSync(server.certs.certFile)).fingerprint256;
@@ -36,21 +39,32 @@ describe('serving certificate hot reload', () => {
       regenerate();
       cas.push(readFileSync(`${server.certs.dir}/ca.crt`));
       const expected = fileFingerprint();
-      await eventually(async () => (await servedFingerprint(cas)) === expected, 8000, `rotation ${i + 1} not picked up`);
+      await eventually(
+        async () => (await servedFingerprint(cas)) === expected,
+        8000,
+        `rotation ${i + 1} not picked up`,
+      );
     }
     const result = await load.stop();
     expect(result.errors).toEqual([]);
     expect(result.failed).toBe(0);
     expect(result.ok).toBeGreaterThan(50);
     const metrics = await request(server.adminUrl).get('/metrics');
-    const expiry = Math.floor(new Date(new X509Certificate(readFileSync(server.certs.certFile)).validTo).getTime() / 1000);
+    const expiry = Math.floor(
+      new Date(new X509Certificate(readFileSync(server.certs.certFile)).validTo).getTime() / 1000,
+    );
     expect(metrics.text).toContain(`aigw_otel_injector_certificate_expiry_timestamp_seconds ${expiry}`);
   });
 
   it('refuses a broken or mismatched pair and keeps serving the last good one', async () => {
     const cas = [readFileSync(`${server.certs.dir}/ca.crt`)];
     const good = fileFingerprint();
-    writeFileSync(server.certs.keyFile, readFileSync(server.certs.keyFile).toString().replace(/[A-Za-z]/g, (c) => (c === 'A' ? 'B' : 'A')));
+    writeFileSync(
+      server.certs.keyFile,
+      readFileSync(server.certs.keyFile)
+        .toString()
+        .replace(/[A-Za-z]/g, (c) => (c === 'A' ? 'B' : 'A')),
+    );
     await eventually(() => server.logs().includes('serving certificate not reloaded'), 8000);
     expect(await servedFingerprint(cas)).toBe(good);
     const res = await request(server.url)

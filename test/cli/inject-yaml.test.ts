@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { checkYaml } from '../../src/cli/check-yaml.js';
+import { injectYaml } from '../../src/cli/inject-yaml.js';
+import { runCheck, runInject } from '../../src/cli/run.js';
+
+const lookup = () => ({ 'aigw-otel.io/endpoint': 'https://c:4317' });
+const job = `apiVersion: batch/v1
+kind: Job
+metadata: {name: once}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: gw, image: aigw}]
+`;
+
+describe('injectYaml (in process)', () => {
+  it('injects a Job and leaves an empty file empty', async () => {
+    const r = await injectYaml(job, lookup, 'default');
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(parseAllDocuments(r.value.output)[0]?.toJS().spec.template.spec.containers[0].env).toHaveLength(2);
+    expect(await injectYaml('', lookup, 'default')).toEqual({ ok: true, value: { output: '', warnings: [] } });
+  });
+
+  it.each([
+    ['a scalar document', 'just words', /document 1: not a Kubernetes object/],
+    ['a Deployment without a template', 'kind: Deployment\nmetadata: {name: d}\nspec: {}', /document 1 \(Deployment\/d\): spec.template: no pod spec/],
+    ['a Pod without spec', 'kind: Pod\nmetadata: {name: p}', /document 1 \(Pod\/p\): spec: no pod spec/],
+    ['a pod whose containers are not a list', 'kind: Pod\nmetadata: {name: p}\nspec: {containers: 3}', /spec.containers is not a list/],
+    ['a List item without kind', 'kind: List\nitems: [{metadata: {name: x}}]', /no kind/],
+    ['a List item that is not an object', 'kind: List\nitems: [1]', /list item is not an object/],
+  ])('refuses %s', async (_name, text, error) => {
+    const r = await injectYaml(text, lookup, 'default');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(error);
+  });
+});
+
+describe('run (in process)', () => {
+  it('reads standard input through the function it is given', async () => {
+    const r = await runInject({ command: 'inject', file: '-', annotations: ['endpoint=https://c:4317'] }, () => Promise.resolve(job));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  });
+
+  it.each([
+    ['a missing namespaces file', { namespaceFile: 'no/such/file.yaml' }, /--namespace-file no\/such\/file.yaml/],
+    ['a broken namespaces file', { namespaceFile: 'examples/cli/broken.yaml' }, /document 1: kind ConfigMap is not a Namespace/],
+  ])('exits 1 on %s', async (_name, extra, message) => {
+    const r = await runInject({ command: 'inject', file: '-', annotations: [], ...extra }, () => Promise.resolve(job));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('check: a broken file is invalid input', async () => {
+    const r = await runCheck({ command: 'check', file: '-' }, () => Promise.resolve('kind: Namespace\nmetadata: {name: ['));
+    expect(r.code).toBe(1);
+    expect(checkYaml('kind: Namespace\nmetadata: {}')).toEqual({ ok: false, error: 'document 1: metadata.name is missing' });
+  });
+});
