@@ -25,9 +25,17 @@ describe('injectYaml (in process)', () => {
 
   it.each([
     ['a scalar document', 'just words', /document 1: not a Kubernetes object/],
-    ['a Deployment without a template', 'kind: Deployment\nmetadata: {name: d}\nspec: {}', /document 1 \(Deployment\/d\): spec.template: no pod spec/],
+    [
+      'a Deployment without a template',
+      'kind: Deployment\nmetadata: {name: d}\nspec: {}',
+      /document 1 \(Deployment\/d\): spec.template: no pod spec/,
+    ],
     ['a Pod without spec', 'kind: Pod\nmetadata: {name: p}', /document 1 \(Pod\/p\): spec: no pod spec/],
-    ['a pod whose containers are not a list', 'kind: Pod\nmetadata: {name: p}\nspec: {containers: 3}', /spec.containers is not a list/],
+    [
+      'a pod whose containers are not a list',
+      'kind: Pod\nmetadata: {name: p}\nspec: {containers: 3}',
+      /spec.containers is not a list/,
+    ],
     ['a List item without kind', 'kind: List\nitems: [{metadata: {name: x}}]', /no kind/],
     ['a List item that is not an object', 'kind: List\nitems: [1]', /list item is not an object/],
   ])('refuses %s', async (_name, text, error) => {
@@ -39,14 +47,20 @@ describe('injectYaml (in process)', () => {
 
 describe('run (in process)', () => {
   it('reads standard input through the function it is given', async () => {
-    const r = await runInject({ command: 'inject', file: '-', annotations: ['endpoint=https://c:4317'] }, () => Promise.resolve(job));
+    const r = await runInject({ command: 'inject', file: '-', annotations: ['endpoint=https://c:4317'] }, () =>
+      Promise.resolve(job),
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
   });
 
   it.each([
     ['a missing namespaces file', { namespaceFile: 'no/such/file.yaml' }, /--namespace-file no\/such\/file.yaml/],
-    ['a broken namespaces file', { namespaceFile: 'examples/cli/broken.yaml' }, /document 1: kind ConfigMap is not a Namespace/],
+    [
+      'a broken namespaces file',
+      { namespaceFile: 'examples/cli/broken.yaml' },
+      /document 1: kind ConfigMap is not a Namespace/,
+    ],
   ])('exits 1 on %s', async (_name, extra, message) => {
     const r = await runInject({ command: 'inject', file: '-', annotations: [], ...extra }, () => Promise.resolve(job));
     expect(r.code).toBe(1);
@@ -54,8 +68,13 @@ describe('run (in process)', () => {
   });
 
   it('check: a broken file is invalid input', async () => {
-    const r = await runCheck({ command: 'check', file: '-' }, () => Promise.resolve('kind: Namespace\nmetadata: {name: ['));
+    const r = await runCheck({ command: 'check', file: '-' }, () =>
+      Promise.resolve('kind: Namespace\nmetadata: {name: ['),
+    );
     expect(r.code).toBe(1);
-    expect(checkYaml('kind: Namespace\nmetadata: {}')).toEqual({ ok: false, error: 'document 1: metadata.name is missing' });
+    expect(checkYaml('kind: Namespace\nmetadata: {}')).toEqual({
+      ok: false,
+      error: 'document 1: metadata.name is missing',
+    });
   });
 });
