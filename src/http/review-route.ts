@@ -84,11 +84,20 @@ interface BadRequestDeps extends RouteDeps {
 /** A request that is not a review we can answer: a short JSON error, never a 5xx. */
 export function badRequest(res: Response, status: number, error: string, deps: BadRequestDeps) {
   const { webhook, metrics, logger } = deps;
+  closeIfUnread(res);
   if (webhook !== 'unknown') metrics.reviews.inc({ webhook, outcome: 'bad_request', reason: `http-${status}` });
   logger.warn({ webhook, status, error }, 'bad request');
   if (res.headersSent) return;
   closeIfDraining(res, deps);
   res.status(status).json({ error });
+}
+
+/**
+ * Answering before the request body was read leaves bytes on the connection that a keep-alive client
+ * would trip over: say `Connection: close` so it opens a fresh one instead.
+ */
+export function closeIfUnread(res: Response): void {
+  if (!res.req.complete && !res.headersSent) res.setHeader('Connection', 'close');
 }
 
 function closeIfDraining(res: Response, { isShuttingDown }: RouteDeps): void {

@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { AdmissionReview } from '../admission/review.js';
 import type { Webhook } from '../observability/metrics.js';
-import { badRequest, reviewRoute, type Handled, type RouteDeps } from './review-route.js';
+import { badRequest, closeIfUnread, reviewRoute, type Handled, type RouteDeps } from './review-route.js';
 
 // The API server caps its own requests near 3 MiB and a review carries object and oldObject;
 // 7 MiB leaves room for two legal 1 MiB pods plus JSON overhead, and refuses anything larger.
@@ -24,10 +24,12 @@ export function createWebhookApp(handlers: Readonly<Record<Webhook, ReviewHandle
     const path = PATHS[webhook];
     app.post(path, requireJson(webhook, deps), jsonBody, reviewRoute(webhook, handlers[webhook], deps));
     app.all(path, (_req, res) => {
+      closeIfUnread(res);
       res.status(405).set('Allow', 'POST').json({ error: 'method not allowed; POST an AdmissionReview' });
     });
   }
   app.use((_req, res) => {
+    closeIfUnread(res);
     res.status(404).json({ error: 'not found' });
   });
   app.use(bodyErrors(deps));
