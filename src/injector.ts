@@ -61,6 +61,7 @@ export async function startInjector(config: Config, logger: Logger, options: Inj
     (next) => useKeyPair(webhook, next),
     logger,
     metrics,
+    config.filePollIntervalMs,
   );
   const admin = createAdminServer({ metrics, ready: () => !shuttingDown && namespaces.ready() });
   await listen(webhook, config.port);
@@ -93,7 +94,7 @@ async function startSources(
 ): Promise<Sources> {
   if (config.namespacesFile !== undefined) {
     try {
-      const namespaces = await fileNamespaceSource(config.namespacesFile, logger, metrics);
+      const namespaces = await fileNamespaceSource(config.namespacesFile, logger, metrics, config.filePollIntervalMs);
       return { namespaces, handlerDeps: {}, stop: () => Promise.resolve(namespaces.stop()) };
     } catch (error) {
       throw new StartupError(`NAMESPACES_FILE=${config.namespacesFile}: ${message(error)}`);

@@ -9,6 +9,8 @@ export interface Config {
   /** Standalone mode when set: namespaces come from this YAML file instead of the API server. */
   readonly namespacesFile: string | undefined;
   readonly logLevel: LogLevel;
+  /** How often the certificate and namespaces files are checked for changes. */
+  readonly filePollIntervalMs: number;
   /** This replica's name (the pod's HOSTNAME), reported as the source of the Events it records. */
   readonly instance: string;
 }
@@ -35,6 +37,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
   const tlsKeyFile = readPath(env, 'TLS_KEY_FILE', `${DEFAULT_TLS_DIR}/tls.key`, errors);
   const namespacesFile = env.NAMESPACES_FILE?.trim() || undefined;
   const instance = env.HOSTNAME?.trim() || 'aigw-otel-injector';
+  const filePollIntervalMs = readInterval(env, 'FILE_POLL_INTERVAL_MS', errors);
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -46,6 +49,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
       namespacesFile,
       logLevel: logLevel as LogLevel,
       instance,
+      filePollIntervalMs,
     }),
   };
 }
@@ -60,6 +64,21 @@ function readPort(env: Readonly<Record<string, string | undefined>>, name: strin
     return fallback;
   }
   return n;
+}
+
+// "Within a few seconds" for a changed file; a stat per file per interval costs nothing.
+const DEFAULT_POLL_MS = 2000;
+// Below this the polling itself would show up in the profile.
+const MIN_POLL_MS = 100;
+
+function readInterval(env: Readonly<Record<string, string | undefined>>, name: string, errors: string[]) {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return DEFAULT_POLL_MS;
+  if (!/^\d+$/.test(raw) || Number(raw) < MIN_POLL_MS || Number(raw) > 600_000) {
+    errors.push(`${name}="${raw}" is not a whole number of milliseconds from ${MIN_POLL_MS} to 600000`);
+    return DEFAULT_POLL_MS;
+  }
+  return Number(raw);
 }
 
 function readPath(env: Readonly<Record<string, string | undefined>>, name: string, fallback: string, errors: string[]) {

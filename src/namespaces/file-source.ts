@@ -5,15 +5,18 @@ import type { Metrics } from '../observability/metrics.js';
 import { parseNamespaces, type NamespaceMap } from './parse-file.js';
 import type { NamespaceSource } from './source.js';
 
-// "Within a few seconds": a stat every 2 s costs nothing and catches ConfigMap symlink swaps.
-const POLL_INTERVAL_MS = 2000;
 const EMPTY = Object.freeze({});
 
 /**
  * Standalone mode: namespaces from a YAML file, reloaded when it changes. A namespace the file does not
  * list has no annotations. A broken file on reload keeps the last good state and logs an error.
  */
-export async function fileNamespaceSource(path: string, logger: Logger, metrics: Metrics): Promise<NamespaceSource> {
+export async function fileNamespaceSource(
+  path: string,
+  logger: Logger,
+  metrics: Metrics,
+  pollIntervalMs: number,
+): Promise<NamespaceSource> {
   let namespaces: NamespaceMap = await load(path);
   record(metrics, namespaces, 'ok');
   logger.info({ file: path, namespaces: namespaces.size }, 'namespaces loaded');
@@ -27,7 +30,7 @@ export async function fileNamespaceSource(path: string, logger: Logger, metrics:
       logger.error({ file: path, err: message(error) }, 'namespaces file not reloaded; keeping the last good one');
     }
   };
-  const poller: Poller = pollFile([path], POLL_INTERVAL_MS, () => void reload());
+  const poller: Poller = pollFile([path], pollIntervalMs, () => void reload());
   return {
     get: (name) => namespaces.get(name) ?? EMPTY,
     ready: () => true,

@@ -3,9 +3,6 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { loadKeyPair, type KeyPair } from './key-pair.js';
 
-// A mounted Secret updates within about a minute anyway; a stat every 2 s is cheap and prompt.
-const POLL_INTERVAL_MS = 2000;
-
 /**
  * Reloads the serving key pair when its files change and hands a good pair to `apply` (new connections
  * use it; open ones keep theirs). A broken or mismatched pair is refused, the last good one kept.
@@ -15,7 +12,7 @@ export function watchKeyPair(
   apply: (pair: KeyPair) => void,
   logger: Logger,
   metrics: Metrics,
-  intervalMs = POLL_INTERVAL_MS,
+  intervalMs: number,
 ): Poller {
   return pollFile([files.certFile, files.keyFile], intervalMs, () => {
     loadKeyPair(files.certFile, files.keyFile).then(

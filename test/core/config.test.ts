@@ -32,6 +32,7 @@ describe('configuration', () => {
     [{ PORT: '9443', ADMIN_PORT: '9443' }, /must differ/],
     [{ PORT: '-1' }, /PORT/],
     [{ PORT: '8443.5' }, /PORT/],
+    [{ FILE_POLL_INTERVAL_MS: '5' }, /FILE_POLL_INTERVAL_MS="5" is not a whole number of milliseconds from 100/],
   ])('refuses %o', (env, message) => {
     const r = readConfig(env);
     expect(r.ok).toBe(false);

@@ -33,7 +33,16 @@ interface Sent {
 function send({ method, path, headers, body }: Sent): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: server.injector.webhookPort, servername: 'localhost', method, path, agent, headers, timeout: HANG_MS },
+      {
+        host: '127.0.0.1',
+        port: server.injector.webhookPort,
+        servername: 'localhost',
+        method,
+        path,
+        agent,
+        headers,
+        timeout: HANG_MS,
+      },
       (res) => {
         let text = '';
         res.on('data', (d: Buffer) => (text += d.toString()));
@@ -58,7 +67,17 @@ function replaceNode(value: unknown, n: { left: number }, replacement: unknown):
 
 const validReview = review(corePod());
 const paths = fc.oneof(
-  fc.constantFrom('/mutate-pods', '/validate-namespaces', '/mutate-pods?timeout=10s', '/', '/healthz', '/mutate-pods/../x', '//mutate-pods', '/%ff', '/mutate-pods?timeout=%zz'),
+  fc.constantFrom(
+    '/mutate-pods',
+    '/validate-namespaces',
+    '/mutate-pods?timeout=10s',
+    '/',
+    '/healthz',
+    '/mutate-pods/../x',
+    '//mutate-pods',
+    '/%ff',
+    '/mutate-pods?timeout=%zz',
+  ),
   fc.string({ maxLength: 40 }).map((s) => `/${encodeURIComponent(s)}`),
 );
 const contentTypes = fc.constantFrom(
@@ -74,9 +93,15 @@ const bodies = fc.oneof(
   fc.uint8Array({ maxLength: 2000 }).map((b) => Buffer.from(b)),
   fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? 'null')),
   fc.nat({ max: 400 }).map((cut) => Buffer.from(JSON.stringify(validReview).slice(0, cut))),
-  fc.tuple(fc.nat({ max: 120 }), fc.jsonValue()).map(([at, v]) => Buffer.from(JSON.stringify(replaceNode(validReview, { left: at }, v)))),
+  fc
+    .tuple(fc.nat({ max: 120 }), fc.jsonValue())
+    .map(([at, v]) => Buffer.from(JSON.stringify(replaceNode(validReview, { left: at }, v)))),
   fc.nat({ max: 5000 }).map((depth) => Buffer.from('['.repeat(depth) + ']'.repeat(depth))),
-  fc.constant(Buffer.from('{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"x","object":' + '1e999999' + '}}')),
+  fc.constant(
+    Buffer.from(
+      '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"x","object":' + '1e999999' + '}}',
+    ),
+  ),
   fc.constant(Buffer.from('\uFEFF' + JSON.stringify(validReview))),
 );
 const sent: fc.Arbitrary<Sent> = fc
@@ -110,13 +135,30 @@ describe('fuzzing the HTTP surface', () => {
   it('still answers a valid review correctly afterwards, on both webhooks', async () => {
     const input = corePod();
     const body = JSON.stringify(review(input, { uid: 'after-fuzz' }));
-    const res = await send({ method: 'POST', path: '/mutate-pods', headers: { 'content-type': 'application/json' }, body: Buffer.from(body) });
+    const res = await send({
+      method: 'POST',
+      path: '/mutate-pods',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(body),
+    });
     expect(res.status).toBe(200);
     const response = JSON.parse(res.text).response;
     expect(response.uid).toBe('after-fuzz');
-    expect(otelEnv(applyStrict(input, decodePatch(response.patch)), 'aigw').OTEL_EXPORTER_OTLP_TRACES_ENDPOINT).toBe('https://c:4317');
-    const ns = { ...review({ metadata: { name: 'x', annotations: { 'aigw-otel.io/endpoint': 'nope' } } }, { kind: { group: '', version: 'v1', kind: 'Namespace' } }) };
-    const denied = await send({ method: 'POST', path: '/validate-namespaces', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(ns)) });
+    expect(otelEnv(applyStrict(input, decodePatch(response.patch)), 'aigw').OTEL_EXPORTER_OTLP_TRACES_ENDPOINT).toBe(
+      'https://c:4317',
+    );
+    const ns = {
+      ...review(
+        { metadata: { name: 'x', annotations: { 'aigw-otel.io/endpoint': 'nope' } } },
+        { kind: { group: '', version: 'v1', kind: 'Namespace' } },
+      ),
+    };
+    const denied = await send({
+      method: 'POST',
+      path: '/validate-namespaces',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify(ns)),
+    });
     expect(JSON.parse(denied.text).response.allowed).toBe(false);
   });
 });
