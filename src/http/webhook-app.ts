@@ -1,4 +1,5 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { jsonBody } from './json-body.js';
 import type { AdmissionReview } from '../admission/review.js';
 import type { Webhook } from '../observability/metrics.js';
 import { badRequest, closeIfUnread, reviewRoute, type Handled, type RouteDeps } from './review-route.js';
@@ -22,7 +23,12 @@ export function createWebhookApp(handlers: Readonly<Record<Webhook, ReviewHandle
   app.disable('etag');
   for (const webhook of Object.keys(PATHS) as Webhook[]) {
     const path = PATHS[webhook];
-    app.post(path, requireJson(webhook, deps), jsonBody, reviewRoute(webhook, handlers[webhook], deps));
+    app.post(
+      path,
+      requireJson(webhook, deps),
+      jsonBody(webhook, BODY_LIMIT_BYTES, deps),
+      reviewRoute(webhook, handlers[webhook], deps),
+    );
     app.all(path, (_req, res) => {
       closeIfUnread(res);
       res.status(405).set('Allow', 'POST').json({ error: 'method not allowed; POST an AdmissionReview' });
@@ -36,8 +42,6 @@ export function createWebhookApp(handlers: Readonly<Record<Webhook, ReviewHandle
   return app;
 }
 
-const jsonBody = express.json({ limit: BODY_LIMIT_BYTES, strict: true, type: 'application/json' });
-
 function requireJson(webhook: Webhook, deps: RouteDeps): RequestHandler {
   return (req, res, next) => {
     const type = req.is('application/json');
@@ -50,16 +54,11 @@ function requireJson(webhook: Webhook, deps: RouteDeps): RequestHandler {
 const webhookAt = (path: string): Webhook | 'unknown' =>
   (Object.keys(PATHS) as Webhook[]).find((w) => PATHS[w] === path) ?? 'unknown';
 
-/** Maps body-parser's errors to 400/413/415; anything unexpected is logged and answered without detail. */
+/** The last resort: an error from express itself (a malformed URL, say) is the client's, never a 5xx. */
 function bodyErrors(deps: RouteDeps): ErrorRequestHandler {
   return (err: { status?: number; message?: string }, req, res, _next) => {
-    const status = typeof err.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
-    const message: Record<number, string> = {
-      400: 'body is not valid JSON',
-      413: `body larger than ${BODY_LIMIT_BYTES} bytes`,
-      415: 'unsupported content encoding or charset',
-    };
-    if (status === 500) deps.logger.error({ err: err.message, path: req.path }, 'unexpected error');
-    badRequest(res, status, message[status] ?? 'bad request', { webhook: webhookAt(req.path), ...deps });
+    const status = typeof err.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 400;
+    deps.logger.warn({ err: err.message, path: req.path }, 'request refused by express');
+    badRequest(res, status, 'bad request', { webhook: webhookAt(req.path), ...deps });
   };
 }
