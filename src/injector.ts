@@ -1,14 +1,11 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config/config.js';
 import { createAdminServer } from './http/admin-server.js';
 import { createHttpsServer, drain, listen, useKeyPair } from './http/https-server.js';
 import { reviewHandlers, type HandlerDeps } from './http/handlers.js';
 import { createWebhookApp } from './http/webhook-app.js';
-import { kubeApi } from './kube/api.js';
-import { caChecker } from './kube/ca-check.js';
-import { eventRecorder } from './kube/events.js';
-import { clusterNamespaceSource, DEFAULT_TUNING, type ClusterSourceTuning } from './namespaces/cluster-source.js';
+import type { ClusterSourceTuning } from './namespaces/cluster-source.js';
 import { fileNamespaceSource } from './namespaces/file-source.js';
 import type { NamespaceSource } from './namespaces/source.js';
 import type { Logger } from './observability/logger.js';
@@ -100,7 +97,12 @@ async function startSources(
       throw new StartupError(`NAMESPACES_FILE=${config.namespacesFile}: ${message(error)}`);
     }
   }
-  const kc = options.kubeConfig ?? defaultKubeConfig();
+  // Loaded only in cluster mode: client-node's module graph alone is ~75 MB of RSS.
+  const { kubeApi } = await import('./kube/api.js');
+  const { caChecker } = await import('./kube/ca-check.js');
+  const { eventRecorder } = await import('./kube/events.js');
+  const { clusterNamespaceSource, DEFAULT_TUNING } = await import('./namespaces/cluster-source.js');
+  const kc = options.kubeConfig ?? (await defaultKubeConfig());
   logger.info({ server: kc.getCurrentCluster()?.server }, 'cluster mode: namespaces from the API server');
   const api = kubeApi(kc, config.instance);
   const namespaces = clusterNamespaceSource(api, logger, metrics, options.clusterTuning ?? DEFAULT_TUNING);
@@ -119,7 +121,8 @@ async function startSources(
   };
 }
 
-function defaultKubeConfig(): KubeConfig {
+async function defaultKubeConfig(): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   try {
     kc.loadFromDefault();
