@@ -1,0 +1,86 @@
+/**
+ * Latency at a fixed arrival rate, open loop: request i is sent at start + i/rate whatever happened before (a slow
+ * answer never delays the next request). Latency counts from the send; how late the client itself sent (timer
+ * lag, which on a 2-core machine is noise of the client, not the server) is reported beside it.
+ * Keep-alive HTTPS connections, as the API server keeps them. Prints one JSON line.
+ */
+import { Agent, request } from 'node:https';
+import type { LoadResult } from './load.js';
+
+interface FixedRateSpec {
+  url: string;
+  body: string;
+  rate: number;
+  durationS: number;
+  connections: number;
+}
+
+const percentile = (sorted: Float64Array, p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2] ?? '{}') as FixedRateSpec;
+  const agent = new Agent({ keepAlive: true, maxSockets: spec.connections, rejectUnauthorized: false });
+  // The first seconds open the connections (TLS handshakes) and warm the JIT on both sides: sent, not counted.
+  const warmupS = 2;
+  const total = spec.rate * (spec.durationS + warmupS);
+  const latencies: number[] = [];
+  let errors = 0;
+  let non2xx = 0;
+  const start = performance.now();
+  const measuredFrom = start + warmupS * 1000;
+  const lags: number[] = [];
+  const send = (due: number) =>
+    new Promise<void>((resolve) => {
+      const sent = performance.now();
+      if (due >= measuredFrom) lags.push(sent - due);
+      const req = request(
+        spec.url,
+        { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (res.statusCode !== 200) non2xx++;
+            else if (due >= measuredFrom) latencies.push(performance.now() - sent);
+            resolve();
+          });
+        },
+      );
+      // Nagle's algorithm would hold the body back behind the headers for a delayed ACK (40 ms).
+      req.on('socket', (socket) => socket.setNoDelay(true));
+      req.on('error', () => (errors++, resolve()));
+      req.end(spec.body);
+    });
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / spec.rate;
+    const wait = due - performance.now();
+    // Sleep to the due time (no spinning: on 2 cores a spinning client would steal the server's CPU).
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    inFlight.push(send(due));
+  }
+  await Promise.all(inFlight);
+  agent.destroy();
+  const sorted = Float64Array.from(latencies).sort();
+  const lagSorted = Float64Array.from(lags).sort();
+  process.stderr.write(
+    `client send lag p50/p99: ${round(percentile(lagSorted, 50))} / ${round(percentile(lagSorted, 99))} ms\n`,
+  );
+  const out: LoadResult = {
+    requests: latencies.length,
+    rps: spec.rate,
+    errors,
+    non2xx,
+    mismatches: 0,
+    latencyMs: {
+      p50: round(percentile(sorted, 50)),
+      p99: round(percentile(sorted, 99)),
+      p999: round(percentile(sorted, 99.9)),
+      max: round(sorted[sorted.length - 1] ?? NaN),
+    },
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+void main();
