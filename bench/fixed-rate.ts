@@ -6,6 +6,7 @@
  */
 import { Agent, request } from 'node:https';
 import type { LoadResult } from './load.js';
+import { latencyOf } from './stats.js';
 
 interface FixedRateSpec {
   url: string;
@@ -14,10 +15,6 @@ interface FixedRateSpec {
   durationS: number;
   connections: number;
 }
-
-const percentile = (sorted: Float64Array, p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-const round = (n: number) => Math.round(n * 1000) / 1000;
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as FixedRateSpec;
@@ -62,23 +59,15 @@ async function main(): Promise<void> {
   }
   await Promise.all(inFlight);
   agent.destroy();
-  const sorted = Float64Array.from(latencies).sort();
-  const lagSorted = Float64Array.from(lags).sort();
-  process.stderr.write(
-    `client send lag p50/p99: ${round(percentile(lagSorted, 50))} / ${round(percentile(lagSorted, 99))} ms\n`,
-  );
+  const lag = latencyOf(lags);
+  process.stderr.write(`client send lag p50/p99: ${lag.p50} / ${lag.p99} ms\n`);
   const out: LoadResult = {
     requests: latencies.length,
     rps: spec.rate,
     errors,
     non2xx,
     mismatches: 0,
-    latencyMs: {
-      p50: round(percentile(sorted, 50)),
-      p99: round(percentile(sorted, 99)),
-      p999: round(percentile(sorted, 99.9)),
-      max: round(sorted[sorted.length - 1] ?? NaN),
-    },
+    latencyMs: latencyOf(latencies),
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }

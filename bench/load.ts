@@ -4,6 +4,7 @@
  * Prints one JSON line with the result.
  */
 import autocannon from 'autocannon';
+import { latencyOf, type Latency } from './stats.js';
 
 export interface LoadSpec {
   url: string;
@@ -22,12 +23,8 @@ export interface LoadResult {
   errors: number;
   non2xx: number;
   mismatches: number;
-  latencyMs: { p50: number; p99: number; p999: number; max: number };
+  latencyMs: Latency;
 }
-
-const percentile = (sorted: Float64Array, p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-const round = (n: number) => Math.round(n * 1000) / 1000;
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
@@ -52,19 +49,13 @@ async function main(): Promise<void> {
     if (status === 200) latencies.push(ms);
   });
   const result = await done;
-  const sorted = Float64Array.from(latencies).sort();
   const out: LoadResult = {
     requests: result.requests.total,
     rps: Math.round(result.requests.total / spec.durationS),
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     mismatches: result.mismatches,
-    latencyMs: {
-      p50: round(percentile(sorted, 50)),
-      p99: round(percentile(sorted, 99)),
-      p999: round(percentile(sorted, 99.9)),
-      max: round(sorted[sorted.length - 1] ?? NaN),
-    },
+    latencyMs: latencyOf(latencies),
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
