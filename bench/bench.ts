@@ -7,6 +7,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { createServer, type AddressInfo } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -29,7 +30,15 @@ const dir = mkdtempSync(join(tmpdir(), 'aigw-bench-'));
 const children: ChildProcess[] = [];
 const node = process.execPath;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const port = () => 20000 + Math.floor(Math.random() * 20000);
+/** A port the kernel just gave out as free: random ports collide with ephemeral ones. */
+const port = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port: p } = server.address() as AddressInfo;
+      server.close(() => resolve(p));
+    });
+  });
 
 function start(args: string[], env: Record<string, string> = {}): ChildProcess {
   const child = spawn(node, args, {
@@ -85,17 +94,16 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function standalone(ca: Buffer, tls: Record<string, string>) {
   const namespaces = join(dir, 'namespaces.yaml');
   writeFileSync(namespaces, readFileSync('examples/namespaces.yaml'));
-  const webhookPort = port();
-  const floorPort = webhookPort + 1;
+  const [webhookPort, floorPort, adminPort] = [await port(), await port(), await port()];
   start(['dist/main.js'], {
     ...tls,
     PORT: String(webhookPort),
-    ADMIN_PORT: String(webhookPort + 2),
+    ADMIN_PORT: String(adminPort),
     NAMESPACES_FILE: namespaces,
     LOG_LEVEL: 'info',
   });
   start(['dist-bench/bench/floor-server.js', tls.TLS_CERT_FILE ?? '', tls.TLS_KEY_FILE ?? '', String(floorPort)]);
-  await until(() => httpOk(`http://127.0.0.1:${webhookPort + 2}/readyz`));
+  await until(() => httpOk(`http://127.0.0.1:${adminPort}/readyz`));
   const core = JSON.stringify(coreReview8k('ai-gateway'));
   const other = JSON.stringify(
     review(pod({ app: 'web', containers: [container({ name: 'nginx', image: 'nginx:1.27' })] }), {
@@ -152,16 +160,16 @@ async function scale(tls: Record<string, string>) {
       'current-context': 'stand-in',
     }),
   );
-  const webhookPort = port();
+  const [webhookPort, adminPort] = [await port(), await port()];
   const started = performance.now();
   const child = start(['dist/main.js'], {
     ...tls,
     PORT: String(webhookPort),
-    ADMIN_PORT: String(webhookPort + 2),
+    ADMIN_PORT: String(adminPort),
     KUBECONFIG: kubeconfig,
     LOG_LEVEL: 'info',
   });
-  await until(() => httpOk(`http://127.0.0.1:${webhookPort + 2}/readyz`));
+  await until(() => httpOk(`http://127.0.0.1:${adminPort}/readyz`));
   const readyMs = Math.round(performance.now() - started);
   await sleep(500);
   const rssReady = rssMb(child.pid ?? 0);

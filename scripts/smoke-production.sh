@@ -17,8 +17,10 @@ done
 
 bash certs/generate.sh --out "$work/tls" --quiet
 cp examples/namespaces.yaml "$work/namespaces.yaml"
-port=$((20000 + RANDOM % 20000))
-admin=$((port + 1))
+# Ports the kernel hands out as free (random ones can collide with ephemeral ports).
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+port=$(free_port)
+admin=$(free_port)
 (cd "$work" && NAMESPACES_FILE=namespaces.yaml TLS_CERT_FILE=tls/tls.crt TLS_KEY_FILE=tls/tls.key \
   PORT=$port ADMIN_PORT=$admin NODE_ENV=production exec node dist/main.js) > "$work/log" 2>&1 &
 pid=$!

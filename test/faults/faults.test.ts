@@ -8,7 +8,7 @@ import { DEFAULT_TUNING } from '../../src/namespaces/cluster-source.js';
 import { corePod, review } from '../fixtures/pods.js';
 import { eventually } from '../helpers/eventually.js';
 import { makeCerts, namespacesYaml, startTestInjector } from '../helpers/injector.js';
-import { runMain, waitFor } from '../helpers/process.js';
+import { freePort, runMain, waitFor } from '../helpers/process.js';
 import { keepSending } from '../helpers/review-client.js';
 import { StandInApiServer } from '../helpers/stand-in-apiserver.js';
 
@@ -35,7 +35,7 @@ describe('faults under load', () => {
       renameSync(`${file}.new`, file);
     };
     writeNamespaces(0);
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
     const run = runMain({
       PORT: String(port),
       ADMIN_PORT: '0',

@@ -35,3 +35,16 @@ export async function waitFor(running: Running, text: string, ms = 10_000): Prom
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** A port the kernel just gave out as free (bound, then released): random ports collide with ephemeral ones. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -4,7 +4,7 @@ import { connect } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { corePod, review } from '../fixtures/pods.js';
 import { makeCerts, namespacesYaml } from '../helpers/injector.js';
-import { runMain, waitFor } from '../helpers/process.js';
+import { freePort, runMain, waitFor } from '../helpers/process.js';
 
 function standaloneEnv(port: number) {
   const certs = makeCerts();
@@ -39,7 +39,7 @@ describe('the process', () => {
   });
 
   it('on SIGTERM finishes the review in flight, refuses new connections and exits 0 within 10 s', async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
     const { certs, env } = standaloneEnv(port);
     const run = runMain(env);
     await waitFor(run, '"msg":"serving"');
