@@ -28,6 +28,9 @@ export const SAMPLERS = [
 export type Sampler = (typeof SAMPLERS)[number];
 export const RATIO_SAMPLERS: readonly Sampler[] = ['traceidratio', 'parentbased_traceidratio'];
 
+export const PROTOCOLS = ['grpc', 'http/protobuf', 'http/json'] as const;
+export const COMPRESSIONS = ['gzip', 'none'] as const;
+
 /**
  * Where a key may be set:
  * - `config`: on a namespace, and on a pod to override the namespace's value;
@@ -54,6 +57,9 @@ export const KEYS = {
   'metric-export-interval': { scope: 'config', parse: parseMilliseconds },
   'traces-sampler': { scope: 'config', parse: parseOneOf(SAMPLERS) },
   'traces-sampler-arg': { scope: 'config', parse: parseRatio },
+  protocol: { scope: 'config', parse: parseOneOf(PROTOCOLS) },
+  compression: { scope: 'config', parse: parseOneOf(COMPRESSIONS) },
+  'export-timeout': { scope: 'config', parse: parseMilliseconds },
   inject: { scope: 'config', parse: parseBoolean },
   override: { scope: 'config', parse: parseBoolean },
   'container-names': { scope: 'pod', parse: parseNameList },

@@ -34,6 +34,9 @@ export const MANAGED_ENV = [
   'OTEL_METRIC_EXPORT_INTERVAL',
   'OTEL_TRACES_SAMPLER',
   'OTEL_TRACES_SAMPLER_ARG',
+  'OTEL_EXPORTER_OTLP_PROTOCOL',
+  'OTEL_EXPORTER_OTLP_COMPRESSION',
+  'OTEL_EXPORTER_OTLP_TIMEOUT',
 ] as const;
 type Managed = (typeof MANAGED_ENV)[number];
 
@@ -43,6 +46,9 @@ const FOR_PROCESSOR: ReadonlySet<Managed> = new Set([
   'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE',
   'OTEL_TRACES_SAMPLER',
   'OTEL_TRACES_SAMPLER_ARG',
+  'OTEL_EXPORTER_OTLP_PROTOCOL',
+  'OTEL_EXPORTER_OTLP_COMPRESSION',
+  'OTEL_EXPORTER_OTLP_TIMEOUT',
 ]);
 
 const CA_ENV: ReadonlySet<Managed> = new Set([
@@ -62,14 +68,19 @@ export function settingsFrom(values: Values): Settings {
         };
   const certificate = ca === undefined ? undefined : `${ca.mountPath}/${ca.key}`;
   const interval = values['metric-export-interval'];
+  const timeout = values['export-timeout'];
+  const protocol = values.protocol;
   const wanted: Readonly<Record<Managed, string | undefined>> = {
-    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: values['tracing-endpoint'] ?? values.endpoint,
-    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: values['metrics-endpoint'] ?? values.endpoint,
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: values['tracing-endpoint'] ?? signalUrl(values.endpoint, protocol, 'traces'),
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: values['metrics-endpoint'] ?? signalUrl(values.endpoint, protocol, 'metrics'),
     OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: certificate,
     OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE: certificate,
     OTEL_METRIC_EXPORT_INTERVAL: interval === undefined ? undefined : String(interval),
     OTEL_TRACES_SAMPLER: values['traces-sampler'],
     OTEL_TRACES_SAMPLER_ARG: values['traces-sampler-arg'],
+    OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+    OTEL_EXPORTER_OTLP_COMPRESSION: values.compression,
+    OTEL_EXPORTER_OTLP_TIMEOUT: timeout === undefined ? undefined : String(timeout),
   };
   const env = (role: Role, withCa: boolean): EnvSetting[] =>
     MANAGED_ENV.flatMap((name) => {
@@ -80,4 +91,13 @@ export function settingsFrom(values: Values): Settings {
       return [{ name, value }];
     });
   return { inject: values.inject ?? true, override: values.override ?? false, ca, env };
+}
+
+/**
+ * The `endpoint` shorthand for one signal. Over gRPC the collector's address serves every signal; over HTTP the
+ * OTel specification wants each per-signal variable to be the full URL, base plus `/v1/traces` or `/v1/metrics`.
+ */
+function signalUrl(endpoint: string | undefined, protocol: string | undefined, signal: 'traces' | 'metrics') {
+  if (endpoint === undefined || protocol === undefined || protocol === 'grpc') return endpoint;
+  return `${endpoint.replace(/\/+$/, '')}/v1/${signal}`;
 }

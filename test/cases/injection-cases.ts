@@ -24,6 +24,9 @@ const METRICS_CA = 'OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE';
 const INTERVAL = 'OTEL_METRIC_EXPORT_INTERVAL';
 const SAMPLER = 'OTEL_TRACES_SAMPLER';
 const SAMPLER_ARG = 'OTEL_TRACES_SAMPLER_ARG';
+const PROTOCOL = 'OTEL_EXPORTER_OTLP_PROTOCOL';
+const COMPRESSION = 'OTEL_EXPORTER_OTLP_COMPRESSION';
+const TIMEOUT = 'OTEL_EXPORTER_OTLP_TIMEOUT';
 
 export interface InjectionCase {
   name: string;
@@ -174,6 +177,61 @@ export const CASES: InjectionCase[] = [
     caVolume: 'collector-ca',
     caMount: { aigw: '/etc/collector' },
     injected: 'core',
+    patched: true,
+  },
+  {
+    name: 'protocol, compression and export-timeout on the core',
+    namespace: {
+      'tracing-endpoint': 'http://tempo:4317',
+      protocol: 'grpc',
+      compression: 'gzip',
+      'export-timeout': '5s',
+    },
+    pod: corePod(),
+    otel: { aigw: { [TRACES]: 'http://tempo:4317', [PROTOCOL]: 'grpc', [COMPRESSION]: 'gzip', [TIMEOUT]: '5000' } },
+    patched: true,
+  },
+  {
+    name: 'protocol, compression and export-timeout on a processor',
+    namespace: { protocol: 'http/protobuf', compression: 'none', 'export-timeout': '10000' },
+    pod: processorPod(),
+    otel: { processor: { [PROTOCOL]: 'http/protobuf', [COMPRESSION]: 'none', [TIMEOUT]: '10000' } },
+    patched: true,
+  },
+  {
+    name: 'over HTTP the endpoint shorthand gives per-signal URLs ending in /v1/traces and /v1/metrics',
+    namespace: { endpoint: 'https://collector:4318/', protocol: 'http/json' },
+    pod: corePod(),
+    otel: {
+      aigw: {
+        [TRACES]: 'https://collector:4318/v1/traces',
+        [METRICS]: 'https://collector:4318/v1/metrics',
+        [PROTOCOL]: 'http/json',
+      },
+    },
+    patched: true,
+  },
+  {
+    name: 'over HTTP an explicit per-signal endpoint is used as written',
+    namespace: {
+      endpoint: 'https://collector:4318',
+      'tracing-endpoint': 'https://tempo:4318/v1/traces',
+      protocol: 'http/protobuf',
+    },
+    pod: processorPod(),
+    otel: { processor: { [TRACES]: 'https://tempo:4318/v1/traces', [PROTOCOL]: 'http/protobuf' } },
+    patched: true,
+  },
+  {
+    name: 'bad protocol, compression and export-timeout are skipped with warnings',
+    namespace: { endpoint: ENDPOINT, protocol: 'http', compression: 'zstd', 'export-timeout': 'never' },
+    pod: corePod(),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    warnings: [
+      /protocol="http": must be one of grpc, http\/protobuf, http\/json/,
+      /compression="zstd": must be one of gzip, none/,
+      /export-timeout="never": not a duration/,
+    ],
     patched: true,
   },
   {

@@ -58,6 +58,9 @@ describe('validating namespaces: each key, good values admitted', () => {
     ['traces-sampler-arg', '0.1'],
     ['inject', 'false'],
     ['override', 'true'],
+    ['protocol', 'http/protobuf'],
+    ['compression', 'gzip'],
+    ['export-timeout', '2s'],
   ])('%s=%s', async (key, value) => {
     const body = nsReview({ [p(key)]: value });
     const res = await validate(body);
@@ -79,6 +82,9 @@ describe('validating namespaces: bad values refused, naming the key and why', ()
     ['traces-sampler-arg', '1.5', /traces-sampler-arg="1.5": must be between 0 and 1/],
     ['inject', 'no', /inject="no": must be "true" or "false"/],
     ['override', 'yes', /override="yes": must be "true" or "false"/],
+    ['protocol', 'grpcs', /protocol="grpcs": must be one of grpc, http\/protobuf, http\/json/],
+    ['compression', 'brotli', /compression="brotli": must be one of gzip, none/],
+    ['export-timeout', '0ms', /export-timeout="0ms": must be greater than zero/],
   ])('%s=%s', async (key, value, message) => {
     const body = nsReview({ [p(key)]: value });
     const { response } = (await validate(body)).body;
