@@ -7,8 +7,8 @@ export interface EnvResult {
   readonly kept: readonly string[];
 }
 
-const isExactly = (e: EnvVar, want: EnvSetting): boolean =>
-  e.value === want.value && e.valueFrom === undefined && Object.keys(e).length === 2;
+/** The entry already says exactly what we would write (a value, or the same reference). */
+const isExactly = (e: EnvVar, want: EnvSetting): boolean => JSON.stringify(e) === JSON.stringify(want);
 
 /**
  * The container with each wanted env var defined. An existing definition (by value or valueFrom) is
@@ -21,12 +21,12 @@ export function withEnv(container: Container, wanted: readonly EnvSetting[], ove
   for (const want of wanted) {
     const existing = env.flatMap((e, i) => (e.name === want.name ? [i] : []));
     if (existing.length === 0) {
-      env.push({ name: want.name, value: want.value });
+      env.push({ ...want });
       changed = true;
     } else if (existing.every((i) => isExactly(env[i] as EnvVar, want))) {
       continue;
     } else if (override) {
-      for (const i of existing) env[i] = { name: want.name, value: want.value };
+      for (const i of existing) env[i] = { ...want };
       changed = true;
     } else {
       kept.push(want.name);

@@ -4,6 +4,7 @@ import type { Role } from './targets.js';
 export const CA_VOLUME = 'collector-ca-volume';
 export const DEFAULT_CA_KEY = 'ca.crt';
 export const DEFAULT_CA_MOUNT_PATH = '/etc/collector';
+export const DEFAULT_HEADERS_KEY = 'headers';
 
 export interface CaSource {
   readonly configMap: string;
@@ -11,10 +12,10 @@ export interface CaSource {
   readonly mountPath: string;
 }
 
-export interface EnvSetting {
-  readonly name: string;
-  readonly value: string;
-}
+/** A value, or a reference: the headers (an API key, say) come from a Secret and never appear in the pod spec. */
+export type EnvSource =
+  { readonly value: string } | { readonly valueFrom: { readonly secretKeyRef: { name: string; key: string } } };
+export type EnvSetting = { readonly name: string } & EnvSource;
 
 /** What the annotations ask for, before looking at any container. */
 export interface Settings {
@@ -37,6 +38,7 @@ export const MANAGED_ENV = [
   'OTEL_EXPORTER_OTLP_PROTOCOL',
   'OTEL_EXPORTER_OTLP_COMPRESSION',
   'OTEL_EXPORTER_OTLP_TIMEOUT',
+  'OTEL_EXPORTER_OTLP_HEADERS',
 ] as const;
 type Managed = (typeof MANAGED_ENV)[number];
 
@@ -49,6 +51,7 @@ const FOR_PROCESSOR: ReadonlySet<Managed> = new Set([
   'OTEL_EXPORTER_OTLP_PROTOCOL',
   'OTEL_EXPORTER_OTLP_COMPRESSION',
   'OTEL_EXPORTER_OTLP_TIMEOUT',
+  'OTEL_EXPORTER_OTLP_HEADERS',
 ]);
 
 const CA_ENV: ReadonlySet<Managed> = new Set([
@@ -70,7 +73,16 @@ export function settingsFrom(values: Values): Settings {
   const interval = values['metric-export-interval'];
   const timeout = values['export-timeout'];
   const protocol = values.protocol;
-  const wanted: Readonly<Record<Managed, string | undefined>> = {
+  const headersSecret = values['headers-secret'];
+  const headers =
+    headersSecret === undefined
+      ? undefined
+      : {
+          valueFrom: {
+            secretKeyRef: { name: headersSecret, key: values['headers-secret-key'] ?? DEFAULT_HEADERS_KEY },
+          },
+        };
+  const wanted: Readonly<Record<Managed, string | EnvSource | undefined>> = {
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: values['tracing-endpoint'] ?? signalUrl(values.endpoint, protocol, 'traces'),
     OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: values['metrics-endpoint'] ?? signalUrl(values.endpoint, protocol, 'metrics'),
     OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: certificate,
@@ -81,6 +93,7 @@ export function settingsFrom(values: Values): Settings {
     OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
     OTEL_EXPORTER_OTLP_COMPRESSION: values.compression,
     OTEL_EXPORTER_OTLP_TIMEOUT: timeout === undefined ? undefined : String(timeout),
+    OTEL_EXPORTER_OTLP_HEADERS: headers,
   };
   const env = (role: Role, withCa: boolean): EnvSetting[] =>
     MANAGED_ENV.flatMap((name) => {
@@ -88,7 +101,7 @@ export function settingsFrom(values: Values): Settings {
       if (value === undefined) return [];
       if (role === 'processor' && !FOR_PROCESSOR.has(name)) return [];
       if (!withCa && CA_ENV.has(name)) return [];
-      return [{ name, value }];
+      return [typeof value === 'string' ? { name, value } : { name, ...value }];
     });
   return { inject: values.inject ?? true, override: values.override ?? false, ca, env };
 }

@@ -45,7 +45,7 @@ export function parseObjectName(raw: string): Parsed<string> {
 export function parseConfigMapKey(raw: string): Parsed<string> {
   if (raw.length > MAX_NAME_LENGTH) return fail(`longer than ${MAX_NAME_LENGTH} characters`);
   if (!CONFIGMAP_KEY.test(raw) || raw === '.' || raw === '..') {
-    return fail('not a valid ConfigMap key (letters, digits, -, _ and .)');
+    return fail('not a valid key (letters, digits, -, _ and .)');
   }
   return ok(raw);
 }

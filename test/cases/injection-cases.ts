@@ -27,6 +27,8 @@ const SAMPLER_ARG = 'OTEL_TRACES_SAMPLER_ARG';
 const PROTOCOL = 'OTEL_EXPORTER_OTLP_PROTOCOL';
 const COMPRESSION = 'OTEL_EXPORTER_OTLP_COMPRESSION';
 const TIMEOUT = 'OTEL_EXPORTER_OTLP_TIMEOUT';
+const HEADERS = 'OTEL_EXPORTER_OTLP_HEADERS';
+const secretRef = (name: string, key: string) => ({ secretKeyRef: { name, key } });
 
 export interface InjectionCase {
   name: string;
@@ -35,6 +37,8 @@ export interface InjectionCase {
   pod: Pod;
   /** Exact OTEL_* env of each listed container afterwards (other env is checked unchanged). */
   otel?: Record<string, Record<string, string>>;
+  /** The exact valueFrom of listed env vars afterwards, per container. */
+  valueFrom?: Record<string, Record<string, unknown>>;
   /** ConfigMap behind collector-ca-volume afterwards, or null for no such volume. */
   caVolume?: string | null;
   /** Where each listed container mounts collector-ca-volume afterwards, or null for nowhere. */
@@ -232,6 +236,39 @@ export const CASES: InjectionCase[] = [
       /compression="zstd": must be one of gzip, none/,
       /export-timeout="never": not a duration/,
     ],
+    patched: true,
+  },
+  {
+    name: 'headers-secret: OTEL_EXPORTER_OTLP_HEADERS from the Secret, default key, on the core',
+    namespace: { endpoint: ENDPOINT, 'headers-secret': 'collector-auth' },
+    pod: corePod(),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT, [HEADERS]: 'valueFrom' } },
+    valueFrom: { aigw: { [HEADERS]: secretRef('collector-auth', 'headers') } },
+    patched: true,
+  },
+  {
+    name: 'headers-secret with headers-secret-key on a processor',
+    namespace: { 'headers-secret': 'saas-api-key', 'headers-secret-key': 'otlp-headers' },
+    pod: processorPod(),
+    otel: { processor: { [HEADERS]: 'valueFrom' } },
+    valueFrom: { processor: { [HEADERS]: secretRef('saas-api-key', 'otlp-headers') } },
+    untouched: ['istio-proxy', 'istio-init'],
+    patched: true,
+  },
+  {
+    name: 'headers the pod already sets are kept; override replaces them with the Secret reference',
+    namespace: { 'headers-secret': 'collector-auth', override: 'true' },
+    pod: corePod({ env: [{ name: HEADERS, value: 'api-key=inline' }] }),
+    otel: { aigw: { [HEADERS]: 'valueFrom' } },
+    valueFrom: { aigw: { [HEADERS]: secretRef('collector-auth', 'headers') } },
+    patched: true,
+  },
+  {
+    name: 'a bad headers-secret name is skipped with a warning',
+    namespace: { endpoint: ENDPOINT, 'headers-secret': 'Auth_Secret' },
+    pod: corePod(),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    warnings: [/headers-secret="Auth_Secret": not a valid name/],
     patched: true,
   },
   {

@@ -41,6 +41,11 @@ describe('injection over HTTPS, one namespace per case', () => {
     expectValidPod(after);
 
     for (const [name, expected] of Object.entries(c.otel ?? {})) expect(otelEnv(after, name), name).toEqual(expected);
+    for (const [name, refs] of Object.entries(c.valueFrom ?? {})) {
+      for (const [env, ref] of Object.entries(refs)) {
+        expect(containerNamed(after, name).env?.find((e) => e.name === env)).toEqual({ name: env, valueFrom: ref });
+      }
+    }
     for (const original of c.pod.spec.containers) {
       const nonOtel = (p: Pod) => Object.entries(envOf(p, original.name)).filter(([k]) => !k.startsWith('OTEL_'));
       expect(nonOtel(after), `other env of ${original.name} unchanged`).toEqual(nonOtel(c.pod));

@@ -78,6 +78,8 @@ const annotationValue: Record<string, fc.Arbitrary<string>> = {
   'traces-sampler': fc.constantFrom('always_on', 'traceidratio', 'parentbased_traceidratio', 'sometimes'),
   'traces-sampler-arg': fc.constantFrom('0', '0.25', '1', '1.5', 'half'),
   protocol: fc.constantFrom('grpc', 'http/protobuf', 'http/json', 'http'),
+  'headers-secret': fc.constantFrom('collector-auth', 'Bad_Secret'),
+  'headers-secret-key': fc.constantFrom('headers', 'a b'),
   compression: fc.constantFrom('gzip', 'none', 'zstd'),
   'export-timeout': fc.constantFrom('5s', '10000', 'never'),
   inject: fc.constantFrom('true', 'false', 'maybe'),
