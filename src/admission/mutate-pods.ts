@@ -1,4 +1,4 @@
-import type { CaStatus } from '../core/ca-conflicts.js';
+import type { CaStatus } from '../core/mounts.js';
 import { caToCheck, decide } from '../core/inject.js';
 import { diff } from '../core/patch.js';
 import { formatWarnings, type Problem } from '../core/problems.js';

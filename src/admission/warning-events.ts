@@ -11,6 +11,7 @@ export interface WarningEvent {
 const REASONS: Readonly<Record<NonNullable<Problem['kind']> | 'annotation', string>> = {
   'ca-missing': 'CollectorCAMissing',
   'ca-conflict': 'CollectorCAConflict',
+  'client-cert-conflict': 'CollectorClientCertConflict',
   annotation: 'InvalidTelemetryAnnotation',
 };
 

@@ -57,6 +57,8 @@ export const KEYS = {
   'metric-export-interval': { scope: 'config', parse: parseMilliseconds },
   'traces-sampler': { scope: 'config', parse: parseOneOf(SAMPLERS) },
   'traces-sampler-arg': { scope: 'config', parse: parseRatio },
+  'client-cert-secret': { scope: 'config', parse: parseObjectName },
+  'client-cert-mount-path': { scope: 'config', parse: parseMountPath },
   'headers-secret': { scope: 'config', parse: parseObjectName },
   'headers-secret-key': { scope: 'config', parse: parseConfigMapKey },
   protocol: { scope: 'config', parse: parseOneOf(PROTOCOLS) },

@@ -34,10 +34,3 @@ export function withEnv(container: Container, wanted: readonly EnvSetting[], ove
   }
   return { container: changed ? { ...container, env } : container, kept };
 }
-
-/** The container with the volume mounted read-only at the path, unless it is mounted there already. */
-export function withMount(container: Container, volume: string, mountPath: string): Container {
-  const mounts = container.volumeMounts ?? [];
-  if (mounts.some((m) => m.name === volume && m.mountPath === mountPath)) return container;
-  return { ...container, volumeMounts: [...mounts, { name: volume, mountPath, readOnly: true }] };
-}

@@ -1,11 +1,20 @@
 import { annotation } from './annotations.js';
-import { caConflict, caMissing, type CaStatus } from './ca-conflicts.js';
-import { withEnv, withMount } from './container-env.js';
+import {
+  caMissing,
+  caMount,
+  clientCertMount,
+  mountConflict,
+  withMount,
+  withVolumes,
+  type CaStatus,
+  type Mount,
+} from './mounts.js';
+import { withEnv } from './container-env.js';
 import { skip, type Decision } from './decision.js';
 import { podShapeProblem, type Container, type Pod } from './pod.js';
 import type { Problem } from './problems.js';
 import { ownAnnotations, readEffective, type Annotations } from './read-annotations.js';
-import { CA_VOLUME, settingsFrom, type CaSource } from './settings.js';
+import { settingsFrom, type CaSource, type Mounted } from './settings.js';
 import { findTargets, ROLES, type Role, type Target } from './targets.js';
 
 /** Facts about the cluster that the shell looked up before deciding. */
@@ -56,27 +65,28 @@ export function decide(namespaceAnnotations: Annotations | undefined, object: un
   if (isDecision(considered)) return considered;
   const { pod, podAnnotations, reading, targeting, roles, settings } = considered;
   const problems: Problem[] = [...targeting.problems, ...reading.problems];
+  const usable = (m: Mount | undefined, missing?: Problem) => {
+    const conflict = m === undefined ? undefined : (missing ?? mountConflict(pod, targeting.targets, m));
+    if (conflict !== undefined) problems.push(conflict);
+    return conflict === undefined ? m : undefined;
+  };
+  const ca = settings.ca && usable(caMount(settings.ca), caMissing(settings.ca, facts.caStatus));
+  const clientCert = settings.clientCert && usable(clientCertMount(settings.clientCert));
+  const mounts = [ca, clientCert].filter((m): m is Mount => m !== undefined);
+  const mounted: Mounted = { ca: ca !== undefined, clientCert: clientCert !== undefined };
 
-  let ca = settings.ca;
-  const conflict =
-    ca === undefined ? undefined : (caMissing(ca, facts.caStatus) ?? caConflict(pod, targeting.targets, ca));
-  if (conflict !== undefined) {
-    problems.push(conflict);
-    ca = undefined;
-  }
-
-  const nothingWanted = ca === undefined && roles.every((r) => settings.env(r, false).length === 0);
-  if (nothingWanted) {
+  if (mounts.length === 0 && roles.every((r) => settings.env(r, mounted).length === 0)) {
     const annotated = ownAnnotations(namespaceAnnotations).size + ownAnnotations(podAnnotations).size > 0;
     return skip(annotated ? 'nothing-configured' : 'namespace-not-annotated', roles, problems);
   }
-
-  const { containers, kept } = injectContainers(pod.spec.containers, targeting.targets, settings, ca);
-  const volumes = ca === undefined ? pod.spec.volumes : withVolume(pod, ca);
+  const { containers, kept } = injectContainers(pod.spec.containers, targeting.targets, (role, c) => {
+    const result = withEnv(c, settings.env(role, mounted), settings.override);
+    return { container: mounts.reduce(withMount, result.container), kept: result.kept };
+  });
+  const volumes = withVolumes(pod, mounts);
   if (containers === pod.spec.containers && volumes === pod.spec.volumes) {
     return skip('already-configured', roles, problems);
   }
-  const marked = markAnnotations(podAnnotations, roles, kept);
   return {
     inject: true,
     reason: 'injected',
@@ -85,17 +95,17 @@ export function decide(namespaceAnnotations: Annotations | undefined, object: un
     kept,
     pod: {
       ...pod,
-      metadata: { ...pod.metadata, annotations: marked },
+      metadata: { ...pod.metadata, annotations: markAnnotations(podAnnotations, roles, kept) },
       spec: { ...pod.spec, containers, ...(volumes === undefined ? {} : { volumes }) },
     },
   };
 }
 
+/** Each target container through `inject`; the same array back when none changed. */
 function injectContainers(
   containers: Container[],
   targets: readonly Target[],
-  settings: ReturnType<typeof settingsFrom>,
-  ca: CaSource | undefined,
+  inject: (role: Role, c: Container) => { container: Container; kept: readonly string[] },
 ): { containers: Container[]; kept: string[] } {
   const roleAt = new Map<number, Role>(targets.map((t) => [t.index, t.role]));
   const kept: string[] = [];
@@ -103,19 +113,12 @@ function injectContainers(
   const next = containers.map((container, index) => {
     const role = roleAt.get(index);
     if (role === undefined) return container;
-    const result = withEnv(container, settings.env(role, ca !== undefined), settings.override);
+    const result = inject(role, container);
     kept.push(...result.kept.map((name) => `${container.name}/${name}`));
-    const mounted = ca === undefined ? result.container : withMount(result.container, CA_VOLUME, ca.mountPath);
-    changed ||= mounted !== container;
-    return mounted;
+    changed ||= result.container !== container;
+    return result.container;
   });
   return { containers: changed ? next : containers, kept };
-}
-
-function withVolume(pod: Pod, ca: CaSource): Pod['spec']['volumes'] {
-  const volumes = pod.spec.volumes ?? [];
-  if (volumes.some((v) => v.name === CA_VOLUME)) return pod.spec.volumes;
-  return [...volumes, { name: CA_VOLUME, configMap: { name: ca.configMap } }];
 }
 
 function markAnnotations(current: Annotations | undefined, roles: readonly Role[], kept: readonly string[]) {

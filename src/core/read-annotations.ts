@@ -9,6 +9,7 @@ import {
   type KeyValue,
 } from './annotations.js';
 import type { Problem } from './problems.js';
+import { DEFAULT_CA_MOUNT_PATH, DEFAULT_CLIENT_CERT_MOUNT_PATH } from './settings.js';
 
 export type Annotations = Readonly<Record<string, string>>;
 export type Values = { readonly [K in Key]?: KeyValue<K> };
@@ -81,19 +82,34 @@ function placementProblem(key: string, origin: Origin): string | null | undefine
   return undefined;
 }
 
-/** Rules that involve two keys: a sampler argument only means something to the ratio samplers. */
+/** Rules that involve two keys: each drops the key it faults, with a problem that says why. */
 function withCrossKeyRules(reading: Reading): Reading {
+  return [samplerArgRule, nestedMountRule].reduce((r, rule) => rule(r), reading);
+}
+
+/** A sampler argument only means something to the ratio samplers. */
+function samplerArgRule(reading: Reading): Reading {
   const { values } = reading;
   const sampler = values['traces-sampler'];
   if (values['traces-sampler-arg'] === undefined || sampler === undefined || RATIO_SAMPLERS.includes(sampler)) {
     return reading;
   }
-  const { ['traces-sampler-arg']: arg, ...rest } = values;
-  return {
-    values: rest,
-    problems: [
-      ...reading.problems,
-      { key: annotation('traces-sampler-arg'), value: arg, message: `sampler ${sampler} takes no argument` },
-    ],
-  };
+  return drop(reading, 'traces-sampler-arg', `sampler ${sampler} takes no argument`);
+}
+
+/** The client certificate is never mounted inside the CA's mount, nor the CA inside it. */
+function nestedMountRule(reading: Reading): Reading {
+  const { values } = reading;
+  if (values['client-cert-secret'] === undefined || values['ca-configmap'] === undefined) return reading;
+  const client = values['client-cert-mount-path'] ?? DEFAULT_CLIENT_CERT_MOUNT_PATH;
+  const ca = values['ca-mount-path'] ?? DEFAULT_CA_MOUNT_PATH;
+  const within = (a: string, b: string) => a === b || a.startsWith(`${b}/`);
+  if (!within(client, ca) && !within(ca, client)) return reading;
+  return drop(reading, 'client-cert-secret', "client certificate skipped: its mount path overlaps the CA's");
+}
+
+function drop(reading: Reading, key: Key, message: string): Reading {
+  const { [key]: value, ...rest } = reading.values;
+  const problem: Problem = { key: annotation(key), value: String(value), message };
+  return { values: rest, problems: [...reading.problems, problem] };
 }

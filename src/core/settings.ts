@@ -4,6 +4,8 @@ import type { Role } from './targets.js';
 export const CA_VOLUME = 'collector-ca-volume';
 export const DEFAULT_CA_KEY = 'ca.crt';
 export const DEFAULT_CA_MOUNT_PATH = '/etc/collector';
+export const CLIENT_CERT_VOLUME = 'collector-client-cert-volume';
+export const DEFAULT_CLIENT_CERT_MOUNT_PATH = '/etc/collector-client';
 export const DEFAULT_HEADERS_KEY = 'headers';
 
 export interface CaSource {
@@ -12,18 +14,31 @@ export interface CaSource {
   readonly mountPath: string;
 }
 
+/** A Secret of type kubernetes.io/tls: `tls.crt` and `tls.key` for mTLS to the collector. */
+export interface ClientCertSource {
+  readonly secret: string;
+  readonly mountPath: string;
+}
+
 /** A value, or a reference: the headers (an API key, say) come from a Secret and never appear in the pod spec. */
 export type EnvSource =
   { readonly value: string } | { readonly valueFrom: { readonly secretKeyRef: { name: string; key: string } } };
 export type EnvSetting = { readonly name: string } & EnvSource;
+
+/** Which mounted files the env may point at: a skipped mount takes its env vars with it. */
+export interface Mounted {
+  readonly ca: boolean;
+  readonly clientCert: boolean;
+}
 
 /** What the annotations ask for, before looking at any container. */
 export interface Settings {
   readonly inject: boolean;
   readonly override: boolean;
   readonly ca: CaSource | undefined;
-  /** The env vars each role gets, the CA certificate vars included; in a fixed order. */
-  env(role: Role, withCa: boolean): readonly EnvSetting[];
+  readonly clientCert: ClientCertSource | undefined;
+  /** The env vars each role gets, in a fixed order. */
+  env(role: Role, mounted: Mounted): readonly EnvSetting[];
 }
 
 /** The env vars the injector manages; `override: "true"` may replace exactly these. */
@@ -32,6 +47,10 @@ export const MANAGED_ENV = [
   'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT',
   'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE',
   'OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE',
+  'OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE',
+  'OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY',
+  'OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE',
+  'OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY',
   'OTEL_METRIC_EXPORT_INTERVAL',
   'OTEL_TRACES_SAMPLER',
   'OTEL_TRACES_SAMPLER_ARG',
@@ -42,37 +61,61 @@ export const MANAGED_ENV = [
 ] as const;
 type Managed = (typeof MANAGED_ENV)[number];
 
-/** Processors export traces only: they get none of the metrics settings. */
-const FOR_PROCESSOR: ReadonlySet<Managed> = new Set([
-  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
-  'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE',
-  'OTEL_TRACES_SAMPLER',
-  'OTEL_TRACES_SAMPLER_ARG',
-  'OTEL_EXPORTER_OTLP_PROTOCOL',
-  'OTEL_EXPORTER_OTLP_COMPRESSION',
-  'OTEL_EXPORTER_OTLP_TIMEOUT',
-  'OTEL_EXPORTER_OTLP_HEADERS',
+/** Processors export traces only: they get none of these. */
+const METRICS_ONLY: ReadonlySet<Managed> = new Set([
+  'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE',
+  'OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE',
+  'OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY',
+  'OTEL_METRIC_EXPORT_INTERVAL',
 ]);
 
-const CA_ENV: ReadonlySet<Managed> = new Set([
-  'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE',
-  'OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE',
-]);
+const NEEDS: Readonly<Partial<Record<Managed, keyof Mounted>>> = {
+  OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: 'ca',
+  OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE: 'ca',
+  OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE: 'clientCert',
+  OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: 'clientCert',
+  OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE: 'clientCert',
+  OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY: 'clientCert',
+};
 
 export function settingsFrom(values: Values): Settings {
+  const ca = caOf(values);
+  const clientCert = clientCertOf(values);
+  const wanted = wantedEnv(values, ca, clientCert);
+  const env = (role: Role, mounted: Mounted): EnvSetting[] =>
+    MANAGED_ENV.flatMap((name) => {
+      const value = wanted[name];
+      const needs = NEEDS[name];
+      if (value === undefined || (role === 'processor' && METRICS_ONLY.has(name))) return [];
+      if (needs !== undefined && !mounted[needs]) return [];
+      return [typeof value === 'string' ? { name, value } : { name, ...value }];
+    });
+  return { inject: values.inject ?? true, override: values.override ?? false, ca, clientCert, env };
+}
+
+function caOf(values: Values): CaSource | undefined {
   const configMap = values['ca-configmap'];
-  const ca =
-    configMap === undefined
-      ? undefined
-      : {
-          configMap,
-          key: values['ca-key'] ?? DEFAULT_CA_KEY,
-          mountPath: values['ca-mount-path'] ?? DEFAULT_CA_MOUNT_PATH,
-        };
+  if (configMap === undefined) return undefined;
+  return {
+    configMap,
+    key: values['ca-key'] ?? DEFAULT_CA_KEY,
+    mountPath: values['ca-mount-path'] ?? DEFAULT_CA_MOUNT_PATH,
+  };
+}
+
+function clientCertOf(values: Values): ClientCertSource | undefined {
+  const secret = values['client-cert-secret'];
+  if (secret === undefined) return undefined;
+  return { secret, mountPath: values['client-cert-mount-path'] ?? DEFAULT_CLIENT_CERT_MOUNT_PATH };
+}
+
+function wantedEnv(values: Values, ca: CaSource | undefined, client: ClientCertSource | undefined) {
   const certificate = ca === undefined ? undefined : `${ca.mountPath}/${ca.key}`;
-  const interval = values['metric-export-interval'];
-  const timeout = values['export-timeout'];
-  const protocol = values.protocol;
+  const clientCrt = client === undefined ? undefined : `${client.mountPath}/tls.crt`;
+  const clientKey = client === undefined ? undefined : `${client.mountPath}/tls.key`;
+  const asText = (n: number | undefined) => (n === undefined ? undefined : String(n));
+  const { protocol, endpoint } = values;
   const headersSecret = values['headers-secret'];
   const headers =
     headersSecret === undefined
@@ -83,27 +126,23 @@ export function settingsFrom(values: Values): Settings {
           },
         };
   const wanted: Readonly<Record<Managed, string | EnvSource | undefined>> = {
-    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: values['tracing-endpoint'] ?? signalUrl(values.endpoint, protocol, 'traces'),
-    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: values['metrics-endpoint'] ?? signalUrl(values.endpoint, protocol, 'metrics'),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: values['tracing-endpoint'] ?? signalUrl(endpoint, protocol, 'traces'),
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: values['metrics-endpoint'] ?? signalUrl(endpoint, protocol, 'metrics'),
     OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: certificate,
     OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE: certificate,
-    OTEL_METRIC_EXPORT_INTERVAL: interval === undefined ? undefined : String(interval),
+    OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE: clientCrt,
+    OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: clientKey,
+    OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE: clientCrt,
+    OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY: clientKey,
+    OTEL_METRIC_EXPORT_INTERVAL: asText(values['metric-export-interval']),
     OTEL_TRACES_SAMPLER: values['traces-sampler'],
     OTEL_TRACES_SAMPLER_ARG: values['traces-sampler-arg'],
     OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
     OTEL_EXPORTER_OTLP_COMPRESSION: values.compression,
-    OTEL_EXPORTER_OTLP_TIMEOUT: timeout === undefined ? undefined : String(timeout),
+    OTEL_EXPORTER_OTLP_TIMEOUT: asText(values['export-timeout']),
     OTEL_EXPORTER_OTLP_HEADERS: headers,
   };
-  const env = (role: Role, withCa: boolean): EnvSetting[] =>
-    MANAGED_ENV.flatMap((name) => {
-      const value = wanted[name];
-      if (value === undefined) return [];
-      if (role === 'processor' && !FOR_PROCESSOR.has(name)) return [];
-      if (!withCa && CA_ENV.has(name)) return [];
-      return [typeof value === 'string' ? { name, value } : { name, ...value }];
-    });
-  return { inject: values.inject ?? true, override: values.override ?? false, ca, env };
+  return wanted;
 }
 
 /**

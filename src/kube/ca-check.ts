@@ -1,5 +1,5 @@
 import type { CaCheck } from '../admission/mutate-pods.js';
-import type { CaStatus } from '../core/ca-conflicts.js';
+import type { CaStatus } from '../core/mounts.js';
 import type { Logger } from '../observability/logger.js';
 import type { KubeApi } from './api.js';
 

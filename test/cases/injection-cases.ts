@@ -29,6 +29,16 @@ const COMPRESSION = 'OTEL_EXPORTER_OTLP_COMPRESSION';
 const TIMEOUT = 'OTEL_EXPORTER_OTLP_TIMEOUT';
 const HEADERS = 'OTEL_EXPORTER_OTLP_HEADERS';
 const secretRef = (name: string, key: string) => ({ secretKeyRef: { name, key } });
+const clientEnv = (path: string, metrics: boolean) => ({
+  OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE: `${path}/tls.crt`,
+  OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: `${path}/tls.key`,
+  ...(metrics
+    ? {
+        OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE: `${path}/tls.crt`,
+        OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY: `${path}/tls.key`,
+      }
+    : {}),
+});
 
 export interface InjectionCase {
   name: string;
@@ -41,6 +51,10 @@ export interface InjectionCase {
   valueFrom?: Record<string, Record<string, unknown>>;
   /** ConfigMap behind collector-ca-volume afterwards, or null for no such volume. */
   caVolume?: string | null;
+  /** Secret behind collector-client-cert-volume afterwards, or null for no such volume. */
+  clientCert?: string | null;
+  /** Where each listed container mounts collector-client-cert-volume afterwards, or null for nowhere. */
+  clientCertMount?: Record<string, string | null>;
   /** Where each listed container mounts collector-ca-volume afterwards, or null for nowhere. */
   caMount?: Record<string, string | null>;
   /** Each pattern must match one warning, and there are exactly this many warnings. */
@@ -269,6 +283,59 @@ export const CASES: InjectionCase[] = [
     pod: corePod(),
     otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
     warnings: [/headers-secret="Auth_Secret": not a valid name/],
+    patched: true,
+  },
+  {
+    name: 'client-cert-secret on the core: secret volume, read-only mount, both certificate/key pairs',
+    namespace: { 'client-cert-secret': 'collector-mtls' },
+    pod: corePod(),
+    otel: { aigw: clientEnv('/etc/collector-client', true) },
+    clientCert: 'collector-mtls',
+    clientCertMount: { aigw: '/etc/collector-client' },
+    patched: true,
+  },
+  {
+    name: 'client-cert-secret on a processor: the traces pair only; the sidecar is not mounted',
+    namespace: { 'client-cert-secret': 'collector-mtls', 'client-cert-mount-path': '/var/run/mtls' },
+    pod: processorPod(),
+    otel: { processor: clientEnv('/var/run/mtls', false) },
+    clientCert: 'collector-mtls',
+    clientCertMount: { processor: '/var/run/mtls', 'istio-proxy': null },
+    untouched: ['istio-proxy', 'istio-init'],
+    patched: true,
+  },
+  {
+    name: 'CA and client certificate together',
+    namespace: { endpoint: ENDPOINT, 'ca-configmap': 'collector-ca', 'client-cert-secret': 'collector-mtls' },
+    pod: corePod(),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT, ...fullCa, ...clientEnv('/etc/collector-client', true) } },
+    caVolume: 'collector-ca',
+    clientCert: 'collector-mtls',
+    caMount: { aigw: '/etc/collector' },
+    clientCertMount: { aigw: '/etc/collector-client' },
+    patched: true,
+  },
+  {
+    name: 'a client certificate mount inside the CA mount is skipped with a warning; the CA stays',
+    namespace: {
+      'ca-configmap': 'collector-ca',
+      'client-cert-secret': 'collector-mtls',
+      'client-cert-mount-path': '/etc/collector/client',
+    },
+    pod: corePod(),
+    otel: { aigw: fullCa },
+    caVolume: 'collector-ca',
+    clientCert: null,
+    warnings: [/client-cert-secret="collector-mtls": client certificate skipped: its mount path overlaps the CA's/],
+    patched: true,
+  },
+  {
+    name: 'collector-client-cert-volume with another source: client certificate skipped with a warning',
+    namespace: { endpoint: ENDPOINT, 'client-cert-secret': 'collector-mtls' },
+    pod: corePod({ volumes: [{ name: 'collector-client-cert-volume', emptyDir: {} }] }),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    clientCertMount: { aigw: null },
+    warnings: [/client-cert-secret: client certificate skipped: volume collector-client-cert-volume already exists/],
     patched: true,
   },
   {

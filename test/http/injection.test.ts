@@ -60,6 +60,16 @@ describe('injection over HTTPS, one namespace per case', () => {
       if (path === null) expect(mount).toBeUndefined();
       else expect(mount).toEqual({ name: 'collector-ca-volume', mountPath: path, readOnly: true });
     }
+    if (c.clientCert !== undefined) {
+      const volume = after.spec.volumes?.find((v) => v.name === 'collector-client-cert-volume');
+      if (c.clientCert === null) expect(volume?.secret).toBeUndefined();
+      else expect(volume).toEqual({ name: 'collector-client-cert-volume', secret: { secretName: c.clientCert } });
+    }
+    for (const [name, path] of Object.entries(c.clientCertMount ?? {})) {
+      const mount = containerNamed(after, name).volumeMounts?.find((m) => m.name === 'collector-client-cert-volume');
+      if (path === null) expect(mount).toBeUndefined();
+      else expect(mount).toEqual({ name: 'collector-client-cert-volume', mountPath: path, readOnly: true });
+    }
     for (const name of c.untouched ?? []) {
       const all = (p: Pod) => [...p.spec.containers, ...(p.spec.initContainers ?? [])];
       expect(all(after).find((x) => x.name === name)).toEqual(all(c.pod).find((x) => x.name === name));

@@ -35,12 +35,26 @@ const envVar: fc.Arbitrary<EnvVar> = fc.oneof(
   fc.record({ name: envName, valueFrom: fc.constant({ secretKeyRef: { name: 's', key: 'k' } }) }),
 );
 
-const volumeName = fc.constantFrom('collector-ca-volume', 'config', 'certs', 'data', 'tmp');
-const mountPath = fc.constantFrom('/etc/collector', '/var/run/otel', '/etc/aigw', '/data', '/tmp');
+const volumeName = fc.constantFrom(
+  'collector-ca-volume',
+  'collector-client-cert-volume',
+  'config',
+  'certs',
+  'data',
+  'tmp',
+);
+const mountPath = fc.constantFrom(
+  '/etc/collector',
+  '/etc/collector-client',
+  '/var/run/otel',
+  '/etc/aigw',
+  '/data',
+  '/tmp',
+);
 
 export const volume: fc.Arbitrary<Volume> = fc.oneof(
   fc.record({ name: volumeName, configMap: fc.record({ name: fc.constantFrom('collector-ca', 'other-ca', 'cfg') }) }),
-  fc.record({ name: volumeName, secret: fc.constant({ secretName: 'tls' }) }),
+  fc.record({ name: volumeName, secret: fc.record({ secretName: fc.constantFrom('tls', 'collector-mtls') }) }),
   fc.record({ name: volumeName, emptyDir: fc.constant({}) }),
 );
 
@@ -79,6 +93,8 @@ const annotationValue: Record<string, fc.Arbitrary<string>> = {
   'traces-sampler-arg': fc.constantFrom('0', '0.25', '1', '1.5', 'half'),
   protocol: fc.constantFrom('grpc', 'http/protobuf', 'http/json', 'http'),
   'headers-secret': fc.constantFrom('collector-auth', 'Bad_Secret'),
+  'client-cert-secret': fc.constantFrom('collector-mtls', 'other-mtls', 'Bad'),
+  'client-cert-mount-path': fc.constantFrom('/etc/collector-client', '/etc/collector/client', '/tmp', 'rel'),
   'headers-secret-key': fc.constantFrom('headers', 'a b'),
   compression: fc.constantFrom('gzip', 'none', 'zstd'),
   'export-timeout': fc.constantFrom('5s', '10000', 'never'),
