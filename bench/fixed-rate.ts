@@ -5,16 +5,11 @@
  * Keep-alive HTTPS connections, as the API server keeps them. Prints one JSON line.
  */
 import { Agent, request } from 'node:https';
-import type { LoadResult } from './load.js';
+import type { LoadResult, LoadSpec } from './load.js';
 import { latencyOf } from './stats.js';
 
-interface FixedRateSpec {
-  url: string;
-  body: string;
-  rate: number;
-  durationS: number;
-  connections: number;
-}
+/** The same spec as the flat-out run, with the rate required. */
+type FixedRateSpec = LoadSpec & { rate: number };
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as FixedRateSpec;
