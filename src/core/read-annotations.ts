@@ -42,13 +42,25 @@ export function readAnnotations(all: Annotations | undefined, origin: Origin): R
  * so a pod's bad value leaves the namespace's value in force (and a bad `tracing-endpoint` lets `endpoint` apply).
  */
 export function readEffective(namespace: Annotations | undefined, pod: Annotations | undefined): Reading {
-  const fromNamespace = parseRaw(ownAnnotations(namespace), 'namespace');
+  const fromNamespace = readNamespace(namespace);
   const fromPod = parseRaw(ownAnnotations(pod), 'pod');
   const overridden = (p: Problem) => Object.hasOwn(fromPod.values, p.key.slice(PREFIX.length));
   return withCrossKeyRules({
     values: { ...fromNamespace.values, ...fromPod.values },
     problems: [...fromNamespace.problems.filter((p) => !overridden(p)), ...fromPod.problems],
   });
+}
+
+// Every pod of a namespace shares its annotations object, so each is parsed once, not once per review.
+const namespaceReadings = new WeakMap<Annotations, Reading>();
+
+/** A namespace's own reading; memoised for the frozen maps the namespace sources hand out (a pure function's cache). */
+function readNamespace(namespace: Annotations | undefined): Reading {
+  const cached = namespace === undefined ? undefined : namespaceReadings.get(namespace);
+  if (cached !== undefined) return cached;
+  const reading = parseRaw(ownAnnotations(namespace), 'namespace');
+  if (namespace !== undefined && Object.isFrozen(namespace)) namespaceReadings.set(namespace, reading);
+  return reading;
 }
 
 function parseRaw(own: Map<string, string>, origin: Origin): Reading {
