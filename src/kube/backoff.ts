@@ -4,9 +4,15 @@ export function backoffMs(failures: number, baseMs: number, capMs: number, rando
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
+/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind on the signal either way. */
 export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
     timer.unref();
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    signal?.addEventListener('abort', done, { once: true });
   });
