@@ -2,8 +2,6 @@
  * The parts of a Pod the injector reads or writes, as structural types over the JSON the API server sends.
  * Every other field rides along untouched: pods are never rebuilt from a typed model.
  */
-export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
 interface Open {
   [k: string]: unknown;
 }
@@ -77,8 +75,4 @@ export function podShapeProblem(x: unknown): string | undefined {
   if (!optional(spec.initContainers, Array.isArray)) return 'spec.initContainers is not a list';
   if (!optional(spec.volumes, arrayOf(isVolume))) return 'spec.volumes is not a list of volumes';
   return undefined;
-}
-
-export function isPod(x: unknown): x is Pod {
-  return podShapeProblem(x) === undefined;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -27,7 +28,6 @@ const metrics = createMetrics();
 const server = createServer();
 beforeAll(async () => {
   certs = makeCerts();
-  const { readFileSync } = await import('node:fs');
   server.setSecureContext({ cert: readFileSync(certs.certFile), key: readFileSync(certs.keyFile) });
   const sink = new Writable({ write: (c: Buffer, _e, done) => (lines.push(c.toString()), done()) });
   const logger = createLogger('info', sink);
