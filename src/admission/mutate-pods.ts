@@ -54,7 +54,7 @@ export async function mutatePod(request: AdmissionRequest, { lookup, checkCa }: 
     const ca = checkCa === undefined ? undefined : caToCheck(annotations, request.object);
     const caStatus =
       ca === undefined || checkCa === undefined ? 'unchecked' : await checkCa(namespace, ca.configMap, ca.key);
-    const decision = decide(annotations, request.object, { caStatus });
+    const decision = decide(annotations, request.object, { caStatus, namespace });
     const warnings = formatWarnings(decision.problems);
     const base = { reason: decision.reason, roles: decision.roles, problems: decision.problems };
     if (!decision.inject) return { ...base, kept: [], response: allowed(request.uid, warnings) };

@@ -82,6 +82,16 @@ function templateOf(item: Plain): { path: readonly (string | number)[]; template
   return { path, template };
 }
 
+/**
+ * The workload as the pod's controlling owner, so the workload's name becomes a resource attribute as it would
+ * at admission (there through the ReplicaSet). Only in the review: the owner is not written into the template.
+ */
+function ownedBy(item: Plain): { ownerReferences?: Plain[] } {
+  const name = isPlain(item.metadata) ? item.metadata.name : undefined;
+  if (item.kind === 'Pod' || item.kind === 'CronJob' || typeof name !== 'string') return {};
+  return { ownerReferences: [{ apiVersion: item.apiVersion, kind: item.kind, name, controller: true }] };
+}
+
 function namespaceOf(item: Plain, fallback: string): string {
   const metadata = isPlain(item.metadata) ? item.metadata : {};
   return typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : fallback;
@@ -95,7 +105,7 @@ async function injectObject(item: unknown, at: (string | number)[], ctx: Context
   const pod = {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { ...(isPlain(template.metadata) ? template.metadata : {}) },
+    metadata: { ...(isPlain(template.metadata) ? template.metadata : {}), ...ownedBy(item) },
     spec: template.spec,
   };
   const outcome = await mutatePod(

@@ -1,3 +1,4 @@
+import { parseAttributeList } from './attribute-list.js';
 import { fail, type Parsed } from './result.js';
 import {
   parseBoolean,
@@ -64,6 +65,8 @@ export const KEYS = {
   protocol: { scope: 'config', parse: parseOneOf(PROTOCOLS) },
   compression: { scope: 'config', parse: parseOneOf(COMPRESSIONS) },
   'export-timeout': { scope: 'config', parse: parseMilliseconds },
+  'resource-attributes': { scope: 'config', parse: parseAttributeList },
+  'k8s-attributes': { scope: 'config', parse: parseBoolean },
   inject: { scope: 'config', parse: parseBoolean },
   override: { scope: 'config', parse: parseBoolean },
   'container-names': { scope: 'pod', parse: parseNameList },

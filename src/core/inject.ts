@@ -14,12 +14,15 @@ import { skip, type Decision } from './decision.js';
 import { podShapeProblem, type Container, type Pod } from './pod.js';
 import type { Problem } from './problems.js';
 import { ownAnnotations, readEffective, type Annotations } from './read-annotations.js';
+import { attributePlan, withResourceAttributes } from './resource-attributes.js';
 import { settingsFrom, type CaSource, type Mounted } from './settings.js';
 import { findTargets, ROLES, type Role, type Target } from './targets.js';
 
 /** Facts about the cluster that the shell looked up before deciding. */
 export interface ClusterFacts {
   readonly caStatus: CaStatus;
+  /** The namespace the pod is created in (`request.namespace`); the pod's own field may be empty. */
+  readonly namespace?: string;
 }
 
 const UNCHECKED: ClusterFacts = { caStatus: 'unchecked' };
@@ -75,13 +78,20 @@ export function decide(namespaceAnnotations: Annotations | undefined, object: un
   const mounts = [ca, clientCert].filter((m): m is Mount => m !== undefined);
   const mounted: Mounted = { ca: ca !== undefined, clientCert: clientCert !== undefined };
 
-  if (mounts.length === 0 && roles.every((r) => settings.env(r, mounted).length === 0)) {
+  // The Kubernetes attributes ride along with other settings; on their own they would patch every AI Gateway pod.
+  const configured = mounts.length > 0 || roles.some((r) => settings.env(r, mounted).length > 0);
+  if (!configured && settings.resourceAttributes === undefined) {
     const annotated = ownAnnotations(namespaceAnnotations).size + ownAnnotations(podAnnotations).size > 0;
     return skip(annotated ? 'nothing-configured' : 'namespace-not-annotated', roles, problems);
   }
+  const attributes = attributePlan(pod, facts.namespace, settings.k8sAttributes, settings.resourceAttributes ?? []);
   const { containers, kept } = injectContainers(pod.spec.containers, targeting.targets, (role, c) => {
-    const result = withEnv(c, settings.env(role, mounted), settings.override);
-    return { container: mounts.reduce(withMount, result.container), kept: result.kept };
+    const env = withEnv(c, settings.env(role, mounted), settings.override);
+    const withAttributes = withResourceAttributes(env.container, attributes, settings.override);
+    return {
+      container: mounts.reduce(withMount, withAttributes.container),
+      kept: [...env.kept, ...withAttributes.kept],
+    };
   });
   const volumes = withVolumes(pod, mounts);
   if (containers === pod.spec.containers && volumes === pod.spec.volumes) {

@@ -122,6 +122,6 @@ function nestedMountRule(reading: Reading): Reading {
 
 function drop(reading: Reading, key: Key, message: string): Reading {
   const { [key]: value, ...rest } = reading.values;
-  const problem: Problem = { key: annotation(key), value: String(value), message };
+  const problem: Problem = { key: annotation(key), value: typeof value === 'string' ? value : undefined, message };
   return { values: rest, problems: [...reading.problems, problem] };
 }

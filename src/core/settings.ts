@@ -1,3 +1,4 @@
+import type { Attribute } from './attribute-list.js';
 import type { Values } from './read-annotations.js';
 import type { Role } from './targets.js';
 
@@ -37,6 +38,10 @@ export interface Settings {
   readonly override: boolean;
   readonly ca: CaSource | undefined;
   readonly clientCert: ClientCertSource | undefined;
+  /** Kubernetes resource attributes, on unless `k8s-attributes: "false"`. */
+  readonly k8sAttributes: boolean;
+  /** `resource-attributes`, if set: a setting of its own, unlike the Kubernetes ones that ride along. */
+  readonly resourceAttributes: readonly Attribute[] | undefined;
   /** The env vars each role gets, in a fixed order. */
   env(role: Role, mounted: Mounted): readonly EnvSetting[];
 }
@@ -91,7 +96,15 @@ export function settingsFrom(values: Values): Settings {
       if (needs !== undefined && !mounted[needs]) return [];
       return [typeof value === 'string' ? { name, value } : { name, ...value }];
     });
-  return { inject: values.inject ?? true, override: values.override ?? false, ca, clientCert, env };
+  return {
+    inject: values.inject ?? true,
+    override: values.override ?? false,
+    ca,
+    clientCert,
+    k8sAttributes: values['k8s-attributes'] ?? true,
+    resourceAttributes: values['resource-attributes'],
+    env,
+  };
 }
 
 function caOf(values: Values): CaSource | undefined {

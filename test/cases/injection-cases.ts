@@ -47,6 +47,10 @@ export interface InjectionCase {
   pod: Pod;
   /** Exact OTEL_* env of each listed container afterwards (other env is checked unchanged). */
   otel?: Record<string, Record<string, string>>;
+  /** OTEL_RESOURCE_ATTRIBUTES per container as key → value, downward-API references shown as `<fieldPath>`; null: absent. */
+  resource?: Record<string, Record<string, string> | null>;
+  /** The env var names of listed containers afterwards, in order. */
+  envOrder?: Record<string, string[]>;
   /** The exact valueFrom of listed env vars afterwards, per container. */
   valueFrom?: Record<string, Record<string, unknown>>;
   /** ConfigMap behind collector-ca-volume afterwards, or null for no such volume. */
@@ -65,6 +69,32 @@ export interface InjectionCase {
   /** Containers (regular or init) that must come out byte-identical. */
   untouched?: string[];
   patched: boolean;
+}
+
+/** The Kubernetes attributes of the core fixture pod, `{namespace}` standing for the case's namespace. */
+const K8S_CORE: Record<string, string> = {
+  'k8s.namespace.name': '{namespace}',
+  'k8s.pod.name': '<metadata.name>',
+  'k8s.pod.uid': '<metadata.uid>',
+  'k8s.node.name': '<spec.nodeName>',
+  'k8s.container.name': 'aigw',
+  'k8s.deployment.name': 'aigw',
+};
+
+/** K8S_CORE with another workload attribute, or none. */
+function workload(key: string | undefined, name: string): Record<string, string> {
+  const { 'k8s.deployment.name': _deployment, ...rest } = K8S_CORE;
+  return key === undefined ? rest : { ...rest, [key]: name };
+}
+
+/** The pod owned by another controller (no pod-template-hash label), or by none. */
+function ownedBy(p: Pod, kind: string | undefined, name: string): Pod {
+  const { 'pod-template-hash': _hash, ...labels } = p.metadata?.labels ?? {};
+  const owner = { apiVersion: 'apps/v1', kind, name, uid: '0b6e5f1c-3d2a-4c8b-9e7f-1a2b3c4d5e6f', controller: true };
+  return {
+    ...p,
+    metadata: { ...p.metadata, generateName: `${name}-`, labels, ownerReferences: kind === undefined ? [] : [owner] },
+  };
 }
 
 const fullCa = { [TRACES_CA]: '/etc/collector/ca.crt', [METRICS_CA]: '/etc/collector/ca.crt' };
@@ -403,8 +433,8 @@ export const CASES: InjectionCase[] = [
     patched: true,
   },
   {
-    name: 'everything already set by the pod: no patch, not even the marker',
-    namespace: { endpoint: ENDPOINT },
+    name: 'everything already set by the pod (attributes off): no patch, not even the marker',
+    namespace: { endpoint: ENDPOINT, 'k8s-attributes': 'false' },
     pod: corePod({
       env: [
         { name: TRACES, value: 'http://a:4317' },
@@ -413,6 +443,20 @@ export const CASES: InjectionCase[] = [
     }),
     otel: { aigw: { [TRACES]: 'http://a:4317', [METRICS]: 'http://b:4317' } },
     patched: false,
+  },
+  {
+    name: 'endpoints the pod set are kept; the resource attributes are still added',
+    namespace: { endpoint: ENDPOINT },
+    pod: corePod({
+      env: [
+        { name: TRACES, value: 'http://a:4317' },
+        { name: METRICS, value: 'http://b:4317' },
+      ],
+    }),
+    otel: { aigw: { [TRACES]: 'http://a:4317', [METRICS]: 'http://b:4317' } },
+    resource: { aigw: K8S_CORE },
+    kept: `aigw/${METRICS},aigw/${TRACES}`,
+    patched: true,
   },
   // --- volumes ---
   {
@@ -611,6 +655,175 @@ export const CASES: InjectionCase[] = [
     namespace: { endpoint: ` ${ENDPOINT}\n`, 'metric-export-interval': ' 500ms ' },
     pod: corePod(),
     otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT, [INTERVAL]: '500' } },
+    patched: true,
+  },
+  // --- Kubernetes resource attributes and resource-attributes ---
+  {
+    name: 'resource attributes by default on the core: namespace, pod, uid, node, container, deployment',
+    namespace: { endpoint: ENDPOINT },
+    pod: corePod(),
+    resource: { aigw: K8S_CORE },
+    valueFrom: {
+      aigw: {
+        OTEL_RESOURCE_ATTRIBUTES_POD_NAME: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } },
+        OTEL_RESOURCE_ATTRIBUTES_POD_UID: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.uid' } },
+        OTEL_RESOURCE_ATTRIBUTES_NODE_NAME: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } },
+      },
+    },
+    patched: true,
+  },
+  {
+    name: 'resource attributes on a processor name its container; the sidecar gets none',
+    namespace: { endpoint: ENDPOINT },
+    pod: processorPod(),
+    resource: {
+      processor: { ...K8S_CORE, 'k8s.container.name': 'processor', 'k8s.deployment.name': 'aigw-processors-f5' },
+      'istio-proxy': null,
+    },
+    untouched: ['istio-proxy', 'istio-init'],
+    patched: true,
+  },
+  {
+    name: 'a StatefulSet pod carries k8s.statefulset.name',
+    namespace: { endpoint: ENDPOINT },
+    pod: ownedBy(corePod(), 'StatefulSet', 'aigw'),
+    resource: { aigw: workload('k8s.statefulset.name', 'aigw') },
+    patched: true,
+  },
+  {
+    name: 'a DaemonSet pod carries k8s.daemonset.name',
+    namespace: { endpoint: ENDPOINT },
+    pod: ownedBy(corePod(), 'DaemonSet', 'aigw-edge'),
+    resource: { aigw: workload('k8s.daemonset.name', 'aigw-edge') },
+    patched: true,
+  },
+  {
+    name: 'a ReplicaSet whose name does not end in the pod-template-hash is named as a ReplicaSet',
+    namespace: { endpoint: ENDPOINT },
+    pod: ownedBy(corePod(), 'ReplicaSet', 'aigw-manual'),
+    resource: { aigw: workload('k8s.replicaset.name', 'aigw-manual') },
+    patched: true,
+  },
+  {
+    name: 'a bare pod has no workload attribute',
+    namespace: { endpoint: ENDPOINT },
+    pod: ownedBy(corePod(), undefined, ''),
+    resource: { aigw: workload(undefined, '') },
+    patched: true,
+  },
+  {
+    name: 'resource-attributes are appended and win over a Kubernetes attribute of the same key',
+    namespace: {
+      endpoint: ENDPOINT,
+      'resource-attributes': 'team=ai, deployment.environment=prod,k8s.deployment.name=gw',
+    },
+    pod: corePod(),
+    resource: { aigw: { ...K8S_CORE, 'k8s.deployment.name': 'gw', team: 'ai', 'deployment.environment': 'prod' } },
+    patched: true,
+  },
+  {
+    name: 'resource-attributes alone configure the resource attributes of a processor',
+    namespace: { 'resource-attributes': 'team=ai' },
+    pod: processorPod(),
+    otel: { processor: {} },
+    resource: {
+      processor: {
+        ...K8S_CORE,
+        'k8s.container.name': 'processor',
+        'k8s.deployment.name': 'aigw-processors-f5',
+        team: 'ai',
+      },
+    },
+    injected: 'processor',
+    patched: true,
+  },
+  {
+    name: 'percent-encoded values pass through as written',
+    namespace: { endpoint: ENDPOINT, 'k8s-attributes': 'false', 'resource-attributes': 'note=a%2Cb%20c' },
+    pod: corePod(),
+    resource: { aigw: { note: 'a%2Cb%20c' } },
+    patched: true,
+  },
+  {
+    name: 'k8s-attributes "false": no resource attributes and no downward-API variables',
+    namespace: { endpoint: ENDPOINT, 'k8s-attributes': 'false' },
+    pod: corePod(),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    resource: { aigw: null },
+    patched: true,
+  },
+  {
+    name: 'the Kubernetes attributes alone do not patch a pod in an unconfigured namespace',
+    namespace: { 'k8s-attributes': 'true' },
+    pod: corePod(),
+    resource: { aigw: null },
+    patched: false,
+  },
+  {
+    name: 'a pod annotation overrides the namespace resource-attributes and k8s-attributes',
+    namespace: { endpoint: ENDPOINT, 'resource-attributes': 'team=ns', 'k8s-attributes': 'false' },
+    pod: corePod({ annotations: { [a('resource-attributes')]: 'team=pod', [a('k8s-attributes')]: 'true' } }),
+    resource: { aigw: { ...K8S_CORE, team: 'pod' } },
+    patched: true,
+  },
+  {
+    name: 'bad resource-attributes and k8s-attributes are skipped with warnings',
+    namespace: { endpoint: ENDPOINT, 'resource-attributes': 'team=ai platform', 'k8s-attributes': 'no' },
+    pod: corePod(),
+    resource: { aigw: K8S_CORE },
+    warnings: [/resource-attributes.*percent-encoded/, /k8s-attributes.*"true" or "false"/],
+    patched: true,
+  },
+  {
+    name: "the pod's own OTEL_RESOURCE_ATTRIBUTES wins key by key; variables go in before it",
+    namespace: { endpoint: ENDPOINT, 'resource-attributes': 'team=ai' },
+    pod: corePod({
+      env: [
+        { name: 'LOG_LEVEL', value: 'info' },
+        { name: 'OTEL_RESOURCE_ATTRIBUTES', value: 'service.version=1.1,k8s.pod.name=custom,team=gw' },
+        { name: 'AFTER', value: 'x' },
+      ],
+    }),
+    resource: {
+      aigw: { ...K8S_CORE, 'service.version': '1.1', 'k8s.pod.name': 'custom', team: 'gw' },
+    },
+    envOrder: {
+      aigw: [
+        'LOG_LEVEL',
+        'OTEL_RESOURCE_ATTRIBUTES_POD_UID',
+        'OTEL_RESOURCE_ATTRIBUTES_NODE_NAME',
+        'OTEL_RESOURCE_ATTRIBUTES',
+        'AFTER',
+        TRACES,
+        METRICS,
+      ],
+    },
+    patched: true,
+  },
+  {
+    name: 'override: "true" lets ours win key by key and keeps the pod\'s other attributes',
+    namespace: { endpoint: ENDPOINT, override: 'true' },
+    pod: corePod({ env: [{ name: 'OTEL_RESOURCE_ATTRIBUTES', value: 'k8s.container.name=x,service.version=1.1' }] }),
+    resource: { aigw: { ...K8S_CORE, 'service.version': '1.1' } },
+    patched: true,
+  },
+  {
+    name: 'OTEL_RESOURCE_ATTRIBUTES from valueFrom is kept whole and recorded',
+    namespace: { endpoint: ENDPOINT },
+    pod: corePod({
+      env: [{ name: 'OTEL_RESOURCE_ATTRIBUTES', valueFrom: { configMapKeyRef: { name: 'otel', key: 'attributes' } } }],
+    }),
+    valueFrom: { aigw: { OTEL_RESOURCE_ATTRIBUTES: { configMapKeyRef: { name: 'otel', key: 'attributes' } } } },
+    envOrder: { aigw: ['OTEL_RESOURCE_ATTRIBUTES', TRACES, METRICS] },
+    kept: 'aigw/OTEL_RESOURCE_ATTRIBUTES',
+    patched: true,
+  },
+  {
+    name: 'a downward-API variable the pod defines differently is kept and its attribute left out',
+    namespace: { endpoint: ENDPOINT },
+    pod: corePod({ env: [{ name: 'OTEL_RESOURCE_ATTRIBUTES_NODE_NAME', value: 'pinned' }] }),
+    resource: { aigw: (({ 'k8s.node.name': _node, ...rest }) => rest)(K8S_CORE) },
+    kept: 'aigw/OTEL_RESOURCE_ATTRIBUTES_NODE_NAME',
     patched: true,
   },
 ];

@@ -15,6 +15,28 @@ function cli(args: string[], input?: string) {
 const docs = (text: string): any[] => parseAllDocuments(text).map((d) => d.toJS());
 const NAMESPACES = ['--namespace-file', 'examples/namespaces.yaml'];
 
+/** The Kubernetes resource attributes the webhook adds after the other settings: three downward-API vars, then the list. */
+function k8sEnv(namespace: string, container: string, workload?: string) {
+  const field = (name: string, fieldPath: string) => ({
+    name,
+    valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } },
+  });
+  const attributes = [
+    `k8s.namespace.name=${namespace}`,
+    'k8s.pod.name=$(OTEL_RESOURCE_ATTRIBUTES_POD_NAME)',
+    'k8s.pod.uid=$(OTEL_RESOURCE_ATTRIBUTES_POD_UID)',
+    'k8s.node.name=$(OTEL_RESOURCE_ATTRIBUTES_NODE_NAME)',
+    `k8s.container.name=${container}`,
+    ...(workload === undefined ? [] : [workload]),
+  ];
+  return [
+    field('OTEL_RESOURCE_ATTRIBUTES_POD_NAME', 'metadata.name'),
+    field('OTEL_RESOURCE_ATTRIBUTES_POD_UID', 'metadata.uid'),
+    field('OTEL_RESOURCE_ATTRIBUTES_NODE_NAME', 'spec.nodeName'),
+    { name: 'OTEL_RESOURCE_ATTRIBUTES', value: attributes.join(',') },
+  ];
+}
+
 describe('aigw-otel-injector inject', () => {
   it('configures the core Deployment and keeps comments and key order', () => {
     const { code, stdout, stderr } = cli(['inject', '-f', 'examples/cli/deployment-core.yaml', ...NAMESPACES]);
@@ -31,6 +53,7 @@ describe('aigw-otel-injector inject', () => {
       { name: 'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE', value: '/etc/collector/ca.crt' },
       { name: 'OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE', value: '/etc/collector/ca.crt' },
       { name: 'OTEL_METRIC_EXPORT_INTERVAL', value: '10000' },
+      ...k8sEnv('ai-gateway', 'aigw', 'k8s.deployment.name=aigw'),
     ]);
     expect(deployment.spec.template.metadata.annotations).toEqual({ 'aigw-otel.io/injected': 'core' });
     expect(deployment.spec.template.spec.volumes.map((v: any) => v.name)).toEqual(['config', 'collector-ca-volume']);
@@ -54,6 +77,7 @@ describe('aigw-otel-injector inject', () => {
       { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', value: 'http://tempo:4317' },
       { name: 'OTEL_TRACES_SAMPLER', value: 'parentbased_traceidratio' },
       { name: 'OTEL_TRACES_SAMPLER_ARG', value: '0.1' },
+      ...k8sEnv(input.metadata.namespace, 'processor', `k8s.deployment.name=${input.metadata.name}`),
     ]);
     expect(sidecar).toEqual(input.spec.template.spec.containers[1]);
   });
@@ -67,6 +91,7 @@ describe('aigw-otel-injector inject', () => {
     const [cron] = docs(stdout);
     expect(cron.spec.jobTemplate.spec.template.spec.containers[0].env).toEqual([
       { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', value: 'https://c:4317' },
+      ...k8sEnv('default', 'report'), // a CronJob's Job has no name until it runs
     ]);
   });
 
@@ -89,6 +114,7 @@ describe('aigw-otel-injector inject', () => {
     expect(statefulSet.spec.template.spec.containers[0].env).toEqual([
       { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', value: 'https://otel-collector-opentelemetry-collector:4317' },
       { name: 'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE', value: '/etc/collector/ca.crt' },
+      ...k8sEnv('ai-gateway', 'processor', 'k8s.statefulset.name=aigw-processors-f5'),
     ]);
     expect(output[3].spec.containers[0].env, 'sandbox is not annotated').toBeUndefined();
     expect(stderr).toMatch(
@@ -171,11 +197,30 @@ describe('inject and the webhook agree', () => {
         metadata: template.metadata,
         spec: template.spec,
       });
+      // The pod as the Deployment's ReplicaSet creates it: owned by `<deployment>-<hash>`, labelled with the hash.
+      const hash = '5f6b7c8d9';
       const original = asPod(input.spec.template);
-      const res = await server.post(review(original, { namespace: input.metadata.namespace })).expect(200);
-      const fromWebhook = applyStrict(original, decodePatch(res.body.response.patch));
-      expect(asPod(output.spec.template)).toEqual(fromWebhook);
-      expect(fromWebhook).not.toEqual(original);
+      const created: Pod = {
+        ...original,
+        metadata: {
+          ...original.metadata,
+          labels: { ...original.metadata?.labels, 'pod-template-hash': hash },
+          ownerReferences: [
+            { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${input.metadata.name}-${hash}`, controller: true },
+          ],
+        },
+      };
+      const res = await server.post(review(created, { namespace: input.metadata.namespace })).expect(200);
+      const fromWebhook = applyStrict(created, decodePatch(res.body.response.patch));
+      const { labels = {}, ownerReferences: _owner, ...metadata } = fromWebhook.metadata ?? {};
+      const { 'pod-template-hash': _hash, ...templateLabels } = labels;
+      const asTemplate = { ...fromWebhook, metadata: { ...metadata, labels: templateLabels } };
+      expect(asPod(output.spec.template)).toEqual(asTemplate);
+      expect(asTemplate).not.toEqual(original);
+      const attributes = output.spec.template.spec.containers[0].env.find(
+        (e: { name: string }) => e.name === 'OTEL_RESOURCE_ATTRIBUTES',
+      );
+      expect(attributes.value).toContain(`k8s.deployment.name=${input.metadata.name as string}`);
     },
   );
 });

@@ -19,7 +19,16 @@ describe('injectYaml (in process)', () => {
   it('injects a Job and leaves an empty file empty', async () => {
     const r = await injectYaml(job, lookup, 'default');
     expect(r.ok).toBe(true);
-    if (r.ok) expect(parseAllDocuments(r.value.output)[0]?.toJS().spec.template.spec.containers[0].env).toHaveLength(2);
+    const env: { name: string; value?: string }[] = r.ok
+      ? parseAllDocuments(r.value.output)[0]?.toJS().spec.template.spec.containers[0].env
+      : [];
+    expect(env.filter((e) => e.name.endsWith('_ENDPOINT')).map((e) => e.value)).toEqual([
+      'https://c:4317',
+      'https://c:4317',
+    ]);
+    expect(env.find((e) => e.name === 'OTEL_RESOURCE_ATTRIBUTES')?.value).toMatch(
+      /^k8s\.namespace\.name=default,.*,k8s\.container\.name=gw,k8s\.job\.name=once$/,
+    );
     expect(await injectYaml('', lookup, 'default')).toEqual({ ok: true, value: { output: '', warnings: [] } });
   });
 

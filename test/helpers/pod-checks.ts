@@ -41,7 +41,44 @@ export function envOf(pod: Pod, name: string): Record<string, string> {
   );
 }
 
-/** Only the OTEL_* entries of envOf. */
+const RESOURCE = 'OTEL_RESOURCE_ATTRIBUTES';
+
+/** The OTEL_* entries of envOf but the resource attributes and their downward-API variables (see resourceOf). */
 export function otelEnv(pod: Pod, name: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(envOf(pod, name)).filter(([k]) => k.startsWith('OTEL_')));
+  return Object.fromEntries(
+    Object.entries(envOf(pod, name)).filter(([k]) => k.startsWith('OTEL_') && !k.startsWith(RESOURCE)),
+  );
+}
+
+/**
+ * OTEL_RESOURCE_ATTRIBUTES of a container as key → value, each `$(VAR)` resolved the way the kubelet would
+ * (to `<fieldPath>` for a downward-API variable defined earlier, left as written otherwise); null when absent.
+ */
+export function resourceOf(pod: Pod, name: string): Record<string, string> | null {
+  const env = containerNamed(pod, name).env ?? [];
+  const at = env.findIndex((e) => e.name === RESOURCE);
+  const entry = env[at];
+  if (entry === undefined) return null;
+  const earlier = env.slice(0, at);
+  const resolve = (v: string) =>
+    v.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, ref: string) => {
+      const def = earlier.find((e) => e.name === ref);
+      const fieldPath = (def?.valueFrom as { fieldRef?: { fieldPath?: string } } | undefined)?.fieldRef?.fieldPath;
+      return def?.value ?? (fieldPath === undefined ? whole : `<${fieldPath}>`);
+    });
+  const pairs = (entry.value ?? '').split(',').filter((p) => p.includes('='));
+  return Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), resolve(p.slice(p.indexOf('=') + 1))]));
+}
+
+/** Every `$(VAR)` in a container's env refers to a variable defined before it, as the kubelet needs to expand it. */
+export function expectReferencesDefined(pod: Pod): void {
+  for (const c of pod.spec.containers) {
+    const env = c.env ?? [];
+    env.forEach((e, i) => {
+      for (const [, ref] of (e.value ?? '').matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
+        const defined = env.slice(0, i).some((x) => x.name === ref);
+        expect(defined, `${c.name}: ${e.name} uses $(${ref ?? ''}) defined before it`).toBe(true);
+      }
+    });
+  }
 }

@@ -3,7 +3,16 @@ import type { Pod } from '../../src/core/pod.js';
 import { a, CASES, type InjectionCase } from '../cases/injection-cases.js';
 import { review } from '../fixtures/pods.js';
 import { startTestInjector, namespacesYaml, type TestInjector } from '../helpers/injector.js';
-import { applyStrict, containerNamed, decodePatch, envOf, expectValidPod, otelEnv } from '../helpers/pod-checks.js';
+import {
+  applyStrict,
+  containerNamed,
+  decodePatch,
+  envOf,
+  expectReferencesDefined,
+  expectValidPod,
+  otelEnv,
+  resourceOf,
+} from '../helpers/pod-checks.js';
 
 const nsName = (i: number) => `case-${i}`;
 const prefixed = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [a(k), v]));
@@ -39,8 +48,17 @@ describe('injection over HTTPS, one namespace per case', () => {
     expect(c.pod, 'the input is not modified').toEqual(before);
     expect(patched).toBe(c.patched);
     expectValidPod(after);
+    expectReferencesDefined(after);
 
     for (const [name, expected] of Object.entries(c.otel ?? {})) expect(otelEnv(after, name), name).toEqual(expected);
+    for (const [name, expected] of Object.entries(c.resource ?? {})) {
+      const withNamespace = (o: Record<string, string>) =>
+        Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.replace('{namespace}', nsName(i))]));
+      expect(resourceOf(after, name), `${name} resource attributes`).toEqual(expected && withNamespace(expected));
+    }
+    for (const [name, order] of Object.entries(c.envOrder ?? {})) {
+      expect((containerNamed(after, name).env ?? []).map((e) => e.name)).toEqual(order);
+    }
     for (const [name, refs] of Object.entries(c.valueFrom ?? {})) {
       for (const [env, ref] of Object.entries(refs)) {
         expect(containerNamed(after, name).env?.find((e) => e.name === env)).toEqual({ name: env, valueFrom: ref });

@@ -65,6 +65,8 @@ describe('validating namespaces: each key, good values admitted', () => {
     ['headers-secret-key', 'otlp-headers'],
     ['compression', 'gzip'],
     ['export-timeout', '2s'],
+    ['resource-attributes', 'team=ai,deployment.environment=prod'],
+    ['k8s-attributes', 'false'],
   ])('%s=%s', async (key, value) => {
     const body = nsReview({ [p(key)]: value });
     const res = await validate(body);
@@ -93,6 +95,9 @@ describe('validating namespaces: bad values refused, naming the key and why', ()
     ['protocol', 'grpcs', /protocol="grpcs": must be one of grpc, http\/protobuf, http\/json/],
     ['compression', 'brotli', /compression="brotli": must be one of gzip, none/],
     ['export-timeout', '0ms', /export-timeout="0ms": must be greater than zero/],
+    ['resource-attributes', 'team=ai platform', /resource-attributes=".*": value of team must be percent-encoded/],
+    ['resource-attributes', 'team', /resource-attributes="team": each entry must be key=value/],
+    ['k8s-attributes', 'off', /k8s-attributes="off": must be "true" or "false"/],
   ])('%s=%s', async (key, value, message) => {
     const body = nsReview({ [p(key)]: value });
     const { response } = (await validate(body)).body;

@@ -1,6 +1,7 @@
 /** fast-check generators for pods as the API server would accept them, and for annotation sets. */
 import fc from 'fast-check';
 import type { Container, EnvVar, Pod, Volume, VolumeMount } from '../../src/core/pod.js';
+import { FIELD_VARS } from '../../src/core/resource-attributes.js';
 import { MANAGED_ENV } from '../../src/core/settings.js';
 
 const P = 'aigw-otel.io/';
@@ -29,9 +30,22 @@ const image = fc.oneof(
     .map((parts) => parts.join('')),
 );
 
-const envName = fc.constantFrom(...MANAGED_ENV, 'LOG_LEVEL', 'OTEL_SERVICE_NAME', 'PATH', 'HOME');
+const envName = fc.constantFrom(
+  ...MANAGED_ENV,
+  'LOG_LEVEL',
+  'OTEL_SERVICE_NAME',
+  'PATH',
+  'HOME',
+  'OTEL_RESOURCE_ATTRIBUTES',
+  ...FIELD_VARS.map((f) => f.env.name),
+);
+const envValue = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.constantFrom('service.version=1,k8s.pod.name=x', 'team=a,', 'k8s.container.name=c0,broken', ''),
+);
 const envVar: fc.Arbitrary<EnvVar> = fc.oneof(
-  fc.record({ name: envName, value: fc.string({ maxLength: 12 }) }),
+  fc.record({ name: envName, value: envValue }),
+  ...FIELD_VARS.map((f) => fc.constant(f.env)),
   fc.record({ name: envName, valueFrom: fc.constant({ secretKeyRef: { name: 's', key: 'k' } }) }),
 );
 
@@ -98,6 +112,8 @@ const annotationValue: Record<string, fc.Arbitrary<string>> = {
   'headers-secret-key': fc.constantFrom('headers', 'a b'),
   compression: fc.constantFrom('gzip', 'none', 'zstd'),
   'export-timeout': fc.constantFrom('5s', '10000', 'never'),
+  'resource-attributes': fc.constantFrom('team=ai', 'k8s.pod.name=fixed,env=prod', 'a=1,a=2', 'bad value=x'),
+  'k8s-attributes': fc.constantFrom('true', 'false', 'off'),
   inject: fc.constantFrom('true', 'false', 'maybe'),
   override: fc.constantFrom('true', 'false', 'yes'),
   'container-names': fc.constantFrom('c0', 'c0,c1', 'ghost', ''),
@@ -128,8 +144,17 @@ export const pod: fc.Arbitrary<Pod> = fc
       { nil: undefined },
     ),
     withVolumes: fc.boolean(),
+    owner: fc.option(
+      fc.record({
+        apiVersion: fc.constant('apps/v1'),
+        kind: fc.constantFrom('ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'Node'),
+        name: fc.constantFrom('aigw-abc', 'aigw', 'gw-1'),
+        controller: fc.boolean(),
+      }),
+      { nil: undefined },
+    ),
   })
-  .chain(({ volumes, containerCount, initCount, role, annotations, withVolumes }) => {
+  .chain(({ volumes, containerCount, initCount, role, annotations, withVolumes, owner }) => {
     const names = withVolumes ? volumes.map((v) => v.name) : [];
     return fc
       .tuple(
@@ -137,11 +162,17 @@ export const pod: fc.Arbitrary<Pod> = fc
         fc.tuple(...Array.from({ length: initCount }, (_, i) => container(`init${i}`, names))),
       )
       .map(([containers, initContainers]) => {
-        const labels = role === undefined ? { app: 'x' } : { app: 'x', [`${P}role`]: role };
-        const metadata = { generateName: 'aigw-abc-', labels, ...(annotations ? { annotations } : {}) };
+        const base = { app: 'x', 'pod-template-hash': 'abc' };
+        const labels = role === undefined ? base : { ...base, [`${P}role`]: role };
+        const metadata = {
+          generateName: 'aigw-abc-',
+          labels,
+          ...(annotations ? { annotations } : {}),
+          ...(owner ? { ownerReferences: [owner] } : {}),
+        };
         const spec: Pod['spec'] = { containers: [...containers] };
         if (initContainers.length > 0) spec.initContainers = [...initContainers];
         if (withVolumes && volumes.length > 0) spec.volumes = volumes;
-        return { apiVersion: 'v1', kind: 'Pod', metadata, spec } as Pod;
+        return { apiVersion: 'v1', kind: 'Pod', metadata, spec };
       });
   });

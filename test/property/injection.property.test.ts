@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { mutatePod } from '../../src/admission/mutate-pods.js';
 import { isPodCreate } from '../../src/admission/mutate-pods.js';
 import type { Pod } from '../../src/core/pod.js';
+import { FIELD_VARS, RESOURCE_ATTRIBUTES } from '../../src/core/resource-attributes.js';
 import { MANAGED_ENV } from '../../src/core/settings.js';
 import { roleOfImage } from '../../src/core/targets.js';
 import { applyStrict, decodePatch, expectValidPod } from '../helpers/pod-checks.js';
@@ -58,12 +59,30 @@ describe('injection properties', () => {
           const after = output.spec.containers[i];
           expect(after?.name).toBe(c.name);
           if (!labelled && roleOfImage(c.image) === undefined) expect(JSON.stringify(after)).toBe(JSON.stringify(c));
-          // env the pod set keeps its value unless override is on
+          // env the pod set keeps its value unless override is on; its resource attributes are only appended to
           if (!override(namespace, input)) {
-            for (const e of c.env ?? []) expect(after?.env?.find((x) => x.name === e.name)).toEqual(e);
+            for (const e of c.env ?? []) {
+              const now = after?.env?.find((x) => x.name === e.name);
+              if (e.name === RESOURCE_ATTRIBUTES && e.value !== undefined) {
+                expect(now?.value?.startsWith(e.value.replace(/[\s,]+$/, ''))).toBe(true);
+              } else {
+                expect(now).toEqual(e);
+              }
+            }
           }
-          for (const name of MANAGED_ENV)
+          // no duplicate env of ours; each $(VAR) we wrote is defined before it
+          const ours = [...MANAGED_ENV, RESOURCE_ATTRIBUTES, ...FIELD_VARS.map((f) => f.env.name)];
+          for (const name of ours) {
             expect((after?.env ?? []).filter((e) => e.name === name).length).toBeLessThanOrEqual(1);
+          }
+          const attributes = after?.env?.findIndex((e) => e.name === RESOURCE_ATTRIBUTES) ?? -1;
+          const original = c.env?.find((e) => e.name === RESOURCE_ATTRIBUTES)?.value ?? '';
+          const written = (after?.env?.[attributes]?.value ?? '').slice(original.length);
+          for (const [, ref] of written.matchAll(/\$\(([A-Z_]+)\)/g)) {
+            const definedAt = after?.env?.findIndex((e) => e.name === ref) ?? -1;
+            expect(definedAt, `$(${ref ?? ''}) defined before use`).toBeGreaterThanOrEqual(0);
+            expect(definedAt).toBeLessThan(attributes);
+          }
         });
       }),
       { numRuns: RUNS, seed: SEED },
