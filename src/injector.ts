@@ -5,11 +5,15 @@ import { createAdminServer } from './http/admin-server.js';
 import { createHttpsServer, drain, listen, useKeyPair } from './http/https-server.js';
 import { reviewHandlers, type HandlerDeps } from './http/handlers.js';
 import { createWebhookApp } from './http/webhook-app.js';
+import type { KubeApi } from './kube/api.js';
+import type { LeaderElector, LeaderTuning } from './kube/leader.js';
 import type { ClusterSourceTuning } from './namespaces/cluster-source.js';
 import { fileNamespaceSource } from './namespaces/file-source.js';
 import type { NamespaceSource } from './namespaces/source.js';
+import type { Annotations } from './core/read-annotations.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import type { AutoRollout, RolloutTuning } from './rollout/auto-rollout.js';
 import { loadKeyPair } from './tls/key-pair.js';
 import { recordKeyPair, watchKeyPair } from './tls/watch-key-pair.js';
 
@@ -29,6 +33,8 @@ export interface InjectorOptions {
   /** Cluster mode credentials; by default client-node's own loading (in-cluster service account, or KUBECONFIG). */
   readonly kubeConfig?: KubeConfig;
   readonly clusterTuning?: ClusterSourceTuning;
+  readonly leaderTuning?: LeaderTuning;
+  readonly rolloutTuning?: RolloutTuning;
 }
 
 interface Sources {
@@ -105,7 +111,12 @@ async function startSources(
   const kc = options.kubeConfig ?? (await defaultKubeConfig());
   logger.info({ server: kc.getCurrentCluster()?.server }, 'cluster mode: namespaces from the API server');
   const api = kubeApi(kc, config.instance);
-  const namespaces = clusterNamespaceSource(api, logger, metrics, options.clusterTuning ?? DEFAULT_TUNING);
+  const tuning = options.clusterTuning ?? DEFAULT_TUNING;
+  const rollout = await createRollout({ api, config, logger, metrics, options, namespaces: () => namespaces.all() });
+  const namespaces = clusterNamespaceSource(api, logger, metrics, tuning, (...change) =>
+    rollout?.rollout.namespaceChanged(...change),
+  );
+  const election = rollout && startElection(rollout.elector, namespaces.synced);
   const events = eventRecorder(api, logger);
   return {
     namespaces,
@@ -114,9 +125,61 @@ async function startSources(
       recordEvent: (e) => events.warn(e.target, e.reason, e.message),
     },
     stop: async () => {
+      rollout?.rollout.stop();
+      await election?.stop();
+      await rollout?.rollout.idle();
       namespaces.stop();
       events.stop();
       await events.flush();
+    },
+  };
+}
+
+interface RolloutWiring {
+  readonly api: KubeApi;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly options: InjectorOptions;
+  readonly namespaces: () => ReadonlyMap<string, Annotations>;
+}
+
+/** Auto-rollout and its Lease election; only the leader rolls workloads. Off without POD_NAMESPACE. */
+async function createRollout({ api, config, logger, metrics, options, namespaces }: RolloutWiring) {
+  if (config.rolloutLease === undefined) {
+    logger.info('auto-rollout off: POD_NAMESPACE is not set, so there is no Lease to elect a leader with');
+    return undefined;
+  }
+  const leader = await import('./kube/leader.js');
+  const { AutoRollout: Rollout } = await import('./rollout/auto-rollout.js');
+  const rollout: AutoRollout = new Rollout({
+    api,
+    logger,
+    metrics,
+    isLeader: () => elector.isLeader(),
+    namespaces,
+    tuning: options.rolloutTuning,
+  });
+  const elector: LeaderElector = new leader.LeaderElector(
+    api,
+    { ...config.rolloutLease, identity: config.instance },
+    { logger, metrics, onStartedLeading: () => rollout.leadershipAcquired(), onStoppedLeading: () => undefined },
+    options.leaderTuning ?? leader.DEFAULT_LEADER_TUNING,
+  );
+  return { rollout, elector };
+}
+
+/** Elects only once the namespaces are listed (a new leader reconciles from them); a stop never waits on the list. */
+function startElection(elector: { run(signal: AbortSignal): Promise<void> }, synced: Promise<void>) {
+  const electing = new AbortController();
+  const stopped = new Promise<void>((resolve) => electing.signal.addEventListener('abort', () => resolve()));
+  const running = Promise.race([synced, stopped]).then(() =>
+    electing.signal.aborted ? undefined : elector.run(electing.signal),
+  );
+  return {
+    stop: async () => {
+      electing.abort();
+      await running;
     },
   };
 }

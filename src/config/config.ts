@@ -13,6 +13,11 @@ export interface Config {
   readonly filePollIntervalMs: number;
   /** This replica's name (the pod's HOSTNAME), reported as the source of the Events it records. */
   readonly instance: string;
+  /**
+   * Where the auto-rollout Lease lives (the injector's own namespace, from POD_NAMESPACE) and its name;
+   * undefined in standalone mode or without POD_NAMESPACE, and then auto-rollout is off.
+   */
+  readonly rolloutLease: { readonly namespace: string; readonly name: string } | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -38,6 +43,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
   const namespacesFile = env.NAMESPACES_FILE?.trim() || undefined;
   const instance = env.HOSTNAME?.trim() || 'aigw-otel-injector';
   const filePollIntervalMs = readInterval(env, 'FILE_POLL_INTERVAL_MS', errors);
+  const rolloutLease = readLease(env, errors);
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -50,6 +56,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
       logLevel: logLevel as LogLevel,
       instance,
       filePollIntervalMs,
+      rolloutLease,
     }),
   };
 }
@@ -86,4 +93,17 @@ function readPath(env: Readonly<Record<string, string | undefined>>, name: strin
   if (raw === undefined) return fallback;
   if (raw.trim() === '') errors.push(`${name} is set but empty`);
   return raw.trim();
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function readLease(env: Readonly<Record<string, string | undefined>>, errors: string[]) {
+  const namespace = env.POD_NAMESPACE?.trim() || undefined;
+  const name = env.LEASE_NAME?.trim() || 'aigw-otel-injector';
+  if (namespace !== undefined && !DNS1123_LABEL.test(namespace)) {
+    errors.push(`POD_NAMESPACE="${namespace}" is not a namespace name`);
+  }
+  if (!DNS1123_SUBDOMAIN.test(name)) errors.push(`LEASE_NAME="${name}" is not a valid object name`);
+  return namespace === undefined ? undefined : Object.freeze({ namespace, name });
 }

@@ -35,10 +35,11 @@ export const COMPRESSIONS = ['gzip', 'none'] as const;
 /**
  * Where a key may be set:
  * - `config`: on a namespace, and on a pod to override the namespace's value;
+ * - `namespace`: only on a namespace;
  * - `pod`: only on a pod;
  * - `output`: written by the injector on the pods it mutates; never an input.
  */
-export type KeyScope = 'config' | 'pod' | 'output';
+export type KeyScope = 'config' | 'namespace' | 'pod' | 'output';
 
 interface KeySpec {
   readonly scope: KeyScope;
@@ -69,9 +70,11 @@ export const KEYS = {
   'k8s-attributes': { scope: 'config', parse: parseBoolean },
   inject: { scope: 'config', parse: parseBoolean },
   override: { scope: 'config', parse: parseBoolean },
+  'auto-rollout': { scope: 'namespace', parse: parseBoolean },
   'container-names': { scope: 'pod', parse: parseNameList },
   injected: { scope: 'output', parse: written },
   'kept-env': { scope: 'output', parse: written },
+  'config-hash': { scope: 'output', parse: written },
 } as const satisfies Record<string, KeySpec>;
 
 export type Key = keyof typeof KEYS;

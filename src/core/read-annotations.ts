@@ -91,6 +91,7 @@ function placementProblem(key: string, origin: Origin): string | null | undefine
   const scope = KEYS[key].scope;
   if (scope === 'output') return origin === 'pod' ? null : 'set by the injector on pods, not on namespaces';
   if (scope === 'pod' && origin === 'namespace') return 'only valid as a pod annotation';
+  if (scope === 'namespace' && origin === 'pod') return 'only valid as a namespace annotation';
   return undefined;
 }
 

@@ -1,14 +1,8 @@
-import {
-  ApiException,
-  CoreV1Api,
-  Observable,
-  PatchStrategy,
-  Watch,
-  type ConfigurationOptions,
-  type RequestContext,
-  type ResponseContext,
-} from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, Watch } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { appsApi, type AppsApi } from './apps-api.js';
+import { absentOn404, asKubeError, call, type KubeError, withTimeout } from './calls.js';
+import { leaseApi, type LeaseApi } from './lease-api.js';
 import type { Annotations } from '../core/read-annotations.js';
 import { ownAnnotationsOf } from '../namespaces/parse-file.js';
 
@@ -28,6 +22,8 @@ export type WatchEvent =
   | { readonly type: 'BOOKMARK'; readonly resourceVersion: string }
   | { readonly type: 'ERROR'; readonly code: number; readonly message: string };
 
+export { KubeError } from './calls.js';
+
 export interface KubeEvent {
   readonly name: string;
   readonly namespace: string;
@@ -36,10 +32,12 @@ export interface KubeEvent {
   readonly message: string;
   readonly count: number;
   readonly time: string;
+  /** Warning by default; a rollout is recorded as Normal. */
+  readonly type?: 'Warning' | 'Normal';
 }
 
 /** The API calls the injector makes, and no others: RBAC in manifests/ grants exactly these. */
-export interface KubeApi {
+export interface KubeApi extends AppsApi, LeaseApi {
   /** namespaces list */
   listNamespaces(options: { limit: number; continueToken?: string; timeoutMs: number }): Promise<NamespacePage>;
   /** namespaces watch; resolves once the stream is open, with a function that ends it. */
@@ -59,42 +57,6 @@ export interface KubeApi {
   patchEventCount(namespace: string, name: string, count: number, time: string): Promise<void>;
 }
 
-/** An error from the API server (with its HTTP status) or from the way there (status undefined). */
-export class KubeError extends Error {
-  constructor(
-    message: string,
-    readonly status: number | undefined,
-  ) {
-    super(message);
-  }
-}
-
-/** Per-request deadline: client-node has no timeout option, so each call gets an AbortSignal. */
-function withTimeout(ms: number, extra?: { contentType: string }): ConfigurationOptions {
-  return {
-    middleware: [
-      {
-        pre: (ctx: RequestContext) => {
-          ctx.setSignal(AbortSignal.timeout(ms));
-          if (extra !== undefined) ctx.setHeaderParam('Content-Type', extra.contentType);
-          return new Observable(Promise.resolve(ctx));
-        },
-        post: (ctx: ResponseContext) => new Observable(Promise.resolve(ctx)),
-      },
-    ],
-    middlewareMergeStrategy: 'append',
-  };
-}
-
-function asKubeError(error: unknown): KubeError {
-  if (error instanceof KubeError) return error;
-  if (error instanceof ApiException) return new KubeError(`API server answered ${error.code}`, error.code);
-  const name = (error as { name?: string }).name;
-  if (name === 'AbortError' || name === 'TimeoutError') return new KubeError('request timed out', undefined);
-  const statusCode = (error as { statusCode?: number }).statusCode;
-  return new KubeError(error instanceof Error ? error.message : String(error), statusCode);
-}
-
 const nameOf = (o: { metadata?: { name?: string } }) => o.metadata?.name ?? '';
 const annotationsOf = (o: { metadata?: { annotations?: Record<string, string> } }) =>
   ownAnnotationsOf(o.metadata?.annotations ?? {});
@@ -103,22 +65,9 @@ const annotationsOf = (o: { metadata?: { annotations?: Record<string, string> } 
 export function kubeApi(kc: KubeConfig, instance = 'aigw-otel-injector'): KubeApi {
   const core = kc.makeApiClient(CoreV1Api);
   const watcher = new Watch(kc);
-  const call = async <T>(f: () => Promise<T>): Promise<T> => {
-    try {
-      return await f();
-    } catch (error) {
-      throw asKubeError(error);
-    }
-  };
-  const absentOn404 = async <T>(f: () => Promise<T>): Promise<T | null> => {
-    try {
-      return await call(f);
-    } catch (error) {
-      if (error instanceof KubeError && error.status === 404) return null;
-      throw error;
-    }
-  };
   return {
+    ...appsApi(kc),
+    ...leaseApi(kc),
     listNamespaces: ({ limit, continueToken, timeoutMs }) =>
       call(async () => {
         const list = await core.listNamespace({ limit, _continue: continueToken }, withTimeout(timeoutMs));
@@ -155,7 +104,7 @@ export function kubeApi(kc: KubeConfig, instance = 'aigw-otel-injector'): KubeAp
               involvedObject: e.involvedObject,
               reason: e.reason,
               message: e.message,
-              type: 'Warning',
+              type: e.type ?? 'Warning',
               count: e.count,
               firstTimestamp: new Date(e.time),
               lastTimestamp: new Date(e.time),

@@ -2,7 +2,7 @@ import type { Annotations } from '../core/read-annotations.js';
 import type { KubeApi } from '../kube/api.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { NamespaceInformer, type InformerTuning } from './informer.js';
+import { NamespaceInformer, type InformerTuning, type NamespaceChange } from './informer.js';
 import type { NamespaceSource } from './source.js';
 
 export interface ClusterSourceTuning extends InformerTuning {
@@ -32,7 +32,8 @@ export function clusterNamespaceSource(
   logger: Logger,
   metrics: Metrics,
   tuning: ClusterSourceTuning = DEFAULT_TUNING,
-): NamespaceSource & { synced: Promise<void> } {
+  onChange?: NamespaceChange,
+): NamespaceSource & { synced: Promise<void>; all: () => ReadonlyMap<string, Annotations> } {
   const cache = new Map<string, Annotations>();
   const stopper = new AbortController();
   let synced = false;
@@ -42,11 +43,12 @@ export function clusterNamespaceSource(
     synced = true;
     markSynced();
   };
-  void new NamespaceInformer(api, cache, { logger, metrics, tuning, onSynced }, stopper.signal).run();
+  void new NamespaceInformer(api, cache, { logger, metrics, tuning, onSynced, onChange }, stopper.signal).run();
   const miss = missResolver(api, cache, logger, tuning);
   return {
     get: (name) => cache.get(name) ?? miss(name),
     ready: () => synced,
+    all: () => cache,
     synced: syncedPromise,
     stop: () => stopper.abort(),
   };

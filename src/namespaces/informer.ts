@@ -23,6 +23,21 @@ const QUICK_CLOSE_MS = 1000;
 
 type WatchEnd = 'closed' | 'gone';
 
+/** A namespace's annotations changed after the first list: `undefined` for one that did not exist or is gone. */
+export type NamespaceChange = (
+  name: string,
+  previous: Annotations | undefined,
+  current: Annotations | undefined,
+) => void;
+
+export interface InformerDeps {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly tuning: InformerTuning;
+  readonly onSynced: () => void;
+  readonly onChange?: NamespaceChange;
+}
+
 /**
  * List, then watch, namespaces into `cache`, for as long as `signal` is not aborted. It never stays down:
  * a closed watch resumes from its resourceVersion, an error retries with capped jittered backoff, and
@@ -31,11 +46,12 @@ type WatchEnd = 'closed' | 'gone';
 export class NamespaceInformer {
   private resourceVersion = '';
   private endWatch: (() => void) | undefined;
+  private synced = false;
 
   constructor(
     private readonly api: KubeApi,
     private readonly cache: Map<string, Annotations>,
-    private readonly deps: { logger: Logger; metrics: Metrics; tuning: InformerTuning; onSynced: () => void },
+    private readonly deps: InformerDeps,
     private readonly signal: AbortSignal,
   ) {
     signal.addEventListener('abort', () => this.endWatch?.(), { once: true });
@@ -95,8 +111,16 @@ export class NamespaceInformer {
       continueToken = page.continue;
       version = page.resourceVersion;
     } while (continueToken !== undefined && !this.signal.aborted);
+    const previous = this.synced ? new Map(this.cache) : undefined;
     this.cache.clear();
     for (const [name, annotations] of fresh) this.cache.set(name, annotations);
+    // A relist (after 410 Gone or an error) may carry changes no watch event reported.
+    if (previous !== undefined) {
+      for (const name of new Set([...previous.keys(), ...fresh.keys()])) {
+        this.deps.onChange?.(name, previous.get(name), fresh.get(name));
+      }
+    }
+    this.synced = true;
     this.resourceVersion = version;
     metrics.namespaces.set(this.cache.size);
     metrics.namespaceReloads.inc({ result: 'ok' });
@@ -111,8 +135,11 @@ export class NamespaceInformer {
       throw new KubeError(`watch error: ${event.message}`, event.code);
     }
     this.resourceVersion = event.resourceVersion || this.resourceVersion;
+    if (event.type === 'BOOKMARK') return undefined;
+    const previous = this.cache.get(event.name);
     if (event.type === 'DELETED') this.cache.delete(event.name);
-    else if (event.type !== 'BOOKMARK') this.cache.set(event.name, event.annotations);
+    else this.cache.set(event.name, event.annotations);
+    this.deps.onChange?.(event.name, previous, this.cache.get(event.name));
     this.deps.metrics.namespaces.set(this.cache.size);
     return undefined;
   }

@@ -13,6 +13,8 @@ export interface Metrics {
   readonly namespaceReloads: Counter<'result'>;
   readonly certificateExpiry: Gauge;
   readonly certificateReloads: Counter<'result'>;
+  readonly leader: Gauge;
+  readonly rollouts: Counter<'kind' | 'result'>;
 }
 
 /** A registry of its own per process (and per test), with Node's default process metrics. */
@@ -62,6 +64,17 @@ export function createMetrics(): Metrics {
       name: 'aigw_otel_injector_certificate_reloads_total',
       help: 'Loads of the serving certificate, by result',
       labelNames: ['result'],
+      registers,
+    }),
+    leader: new Gauge({
+      name: 'aigw_otel_injector_leader',
+      help: '1 while this replica holds the auto-rollout Lease',
+      registers,
+    }),
+    rollouts: new Counter({
+      name: 'aigw_otel_injector_rollouts_total',
+      help: 'Workloads rolled by auto-rollout (result: rolled or failed), by kind',
+      labelNames: ['kind', 'result'],
       registers,
     }),
   };

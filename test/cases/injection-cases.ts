@@ -826,6 +826,14 @@ export const CASES: InjectionCase[] = [
     kept: 'aigw/OTEL_RESOURCE_ATTRIBUTES_NODE_NAME',
     patched: true,
   },
+  {
+    name: 'auto-rollout on a pod is a namespace setting: skipped with a warning; config-hash from a rollout is passed over',
+    namespace: { endpoint: ENDPOINT, 'k8s-attributes': 'false' },
+    pod: corePod({ annotations: { [a('auto-rollout')]: 'true', [a('config-hash')]: '0123456789abcdef' } }),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    warnings: [/auto-rollout: only valid as a namespace annotation/],
+    patched: true,
+  },
 ];
 
 export { CORE_IMAGE, PROCESSOR_IMAGE };

@@ -17,6 +17,18 @@ describe('configuration', () => {
     if (r.ok) expect(Object.isFrozen(r.config)).toBe(true);
   });
 
+  it.each([
+    [{}, undefined],
+    [{ POD_NAMESPACE: 'aigw-otel-injector' }, { namespace: 'aigw-otel-injector', name: 'aigw-otel-injector' }],
+    [
+      { POD_NAMESPACE: 'ops', LEASE_NAME: 'otel-rollout' },
+      { namespace: 'ops', name: 'otel-rollout' },
+    ],
+  ])('auto-rollout Lease from %o: %o', (env, lease) => {
+    const r = readConfig(env);
+    expect(r.ok && r.config.rolloutLease).toEqual(lease);
+  });
+
   it('reports every bad variable at once, by name', () => {
     const r = readConfig({ PORT: 'https', ADMIN_PORT: '70000', LOG_LEVEL: 'loud', TLS_CERT_FILE: ' ' });
     expect(r.ok).toBe(false);
@@ -33,6 +45,8 @@ describe('configuration', () => {
     [{ PORT: '-1' }, /PORT/],
     [{ PORT: '8443.5' }, /PORT/],
     [{ FILE_POLL_INTERVAL_MS: '5' }, /FILE_POLL_INTERVAL_MS="5" is not a whole number of milliseconds from 100/],
+    [{ POD_NAMESPACE: 'Injector_NS' }, /POD_NAMESPACE="Injector_NS" is not a namespace name/],
+    [{ POD_NAMESPACE: 'x', LEASE_NAME: 'Lease!' }, /LEASE_NAME="Lease!" is not a valid object name/],
   ])('refuses %o', (env, message) => {
     const r = readConfig(env);
     expect(r.ok).toBe(false);

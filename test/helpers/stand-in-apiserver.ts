@@ -25,6 +25,33 @@ const status = (code: number, reason: string, message: string) => ({
   code,
 });
 
+const WORKLOAD_PLURAL = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' } as const;
+
+/** RFC 7386 JSON merge patch, as the API server applies `application/merge-patch+json`. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> =
+    typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+// The API server parses a Lease's MicroTime with exactly six fractional digits and refuses anything else.
+const MICRO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+function microTimeProblem(lease: Obj): string | undefined {
+  const spec = (lease.spec ?? {}) as Record<string, unknown>;
+  for (const field of ['acquireTime', 'renewTime']) {
+    const value = spec[field];
+    if (value !== undefined && (typeof value !== 'string' || !MICRO_TIME.test(value))) {
+      return `Lease in version "v1" cannot be handled as a Lease: parsing time ${JSON.stringify(value)} as "2006-01-02T15:04:05.000000Z07:00"`;
+    }
+  }
+  return undefined;
+}
+
 export class StandInApiServer {
   private rv = 1;
   private compactedBefore = 0;
@@ -36,12 +63,15 @@ export class StandInApiServer {
   private portNumber = 0;
   readonly configMaps = new Map<string, Obj>();
   readonly events = new Map<string, Obj>();
+  /** Deployments, StatefulSets and DaemonSets by `plural/namespace/name`. */
+  readonly workloads = new Map<string, Obj>();
+  readonly leases = new Map<string, Obj>();
   /** Every request: method, path and query, in order. */
   readonly requests: { method: string; path: string; query: URLSearchParams }[] = [];
   /** Milliseconds to wait before answering, by request kind. */
   readonly delays: Partial<Record<'list' | 'get-namespace' | 'get-configmap', number>> = {};
   /** Answer these request kinds with 500. */
-  readonly failing = new Set<'list' | 'get-configmap' | 'events'>();
+  readonly failing = new Set<'list' | 'get-configmap' | 'events' | 'leases' | 'workloads'>();
   /** How a watch from a compacted resourceVersion is refused: an HTTP 410, or a 200 with an ERROR event. */
   expiredWatchAs: 'http' | 'event' = 'event';
 
@@ -179,6 +209,7 @@ export class StandInApiServer {
     };
     const wait = (ms = 0) => new Promise((r) => setTimeout(r, ms));
     const parts = url.pathname.split('/').filter(Boolean); // api v1 namespaces [name [configmaps|events [name]]]
+    if (parts[0] === 'apis') return this.handleGroups(method, parts, body, req.headers['content-type'], json);
     if (parts[0] !== 'api' || parts[1] !== 'v1' || parts[2] !== 'namespaces')
       return json(404, status(404, 'NotFound', 'the server could not find the requested resource'));
 
@@ -222,6 +253,112 @@ export class StandInApiServer {
       }
     }
     return json(405, status(405, 'MethodNotAllowed', 'not supported by the stand-in'));
+  }
+
+  /** Creates or replaces a workload; its pod template is `template` (metadata and spec). */
+  setWorkload(
+    kind: 'Deployment' | 'StatefulSet' | 'DaemonSet',
+    namespace: string,
+    name: string,
+    template: unknown,
+  ): void {
+    this.workloads.set(`${WORKLOAD_PLURAL[kind]}/${namespace}/${name}`, {
+      apiVersion: 'apps/v1',
+      kind,
+      metadata: { name, namespace, uid: `uid-${kind}-${name}`, resourceVersion: String(++this.rv), generation: 1 },
+      spec: { replicas: 1, selector: { matchLabels: { app: name } }, template },
+    });
+  }
+
+  workload(kind: 'Deployment' | 'StatefulSet' | 'DaemonSet', namespace: string, name: string): Obj | undefined {
+    return this.workloads.get(`${WORKLOAD_PLURAL[kind]}/${namespace}/${name}`);
+  }
+
+  /** apis/apps/v1/namespaces/NS/PLURAL[/NAME] and apis/coordination.k8s.io/v1/namespaces/NS/leases[/NAME]. */
+  private handleGroups(
+    method: string,
+    parts: string[],
+    body: string,
+    contentType: string | undefined,
+    json: (code: number, value: unknown) => void,
+  ): void {
+    const [, group, , , namespace = '', plural = '', name] = parts;
+    if (group === 'apps' && (Object.values(WORKLOAD_PLURAL) as string[]).includes(plural)) {
+      return this.handleWorkloads({ method, plural, namespace, name, body, contentType }, json);
+    }
+    if (group === 'coordination.k8s.io' && plural === 'leases') {
+      return this.handleLeases(method, namespace, name, body, json);
+    }
+    json(404, status(404, 'NotFound', 'the server could not find the requested resource'));
+  }
+
+  private handleWorkloads(
+    call: { method: string; plural: string; namespace: string; name?: string; body: string; contentType?: string },
+    json: (code: number, value: unknown) => void,
+  ): void {
+    const { method, plural, namespace, name, body, contentType } = call;
+    if (this.failing.has('workloads')) return json(500, status(500, 'InternalError', 'etcdserver: request timed out'));
+    if (method === 'GET' && name === undefined) {
+      const prefix = `${plural}/${namespace}/`;
+      const items = [...this.workloads.entries()].filter(([k]) => k.startsWith(prefix)).map(([, v]) => v);
+      const kind = `${typeof items[0]?.kind === 'string' ? items[0].kind : plural}List`;
+      return json(200, { kind, apiVersion: 'apps/v1', metadata: { resourceVersion: String(this.rv) }, items });
+    }
+    if (method === 'PATCH' && name !== undefined) {
+      const key = `${plural}/${namespace}/${name}`;
+      const existing = this.workloads.get(key);
+      if (existing === undefined) return json(404, status(404, 'NotFound', `${plural} "${name}" not found`));
+      if (contentType !== 'application/merge-patch+json')
+        return json(415, status(415, 'UnsupportedMediaType', 'merge patch only'));
+      const merged = mergePatch(existing, JSON.parse(body)) as Obj;
+      merged.metadata = { ...merged.metadata, resourceVersion: String(++this.rv) };
+      this.workloads.set(key, merged);
+      return json(200, merged);
+    }
+    json(405, status(405, 'MethodNotAllowed', 'not supported by the stand-in'));
+  }
+
+  private handleLeases(
+    method: string,
+    namespace: string,
+    name: string | undefined,
+    body: string,
+    json: (code: number, value: unknown) => void,
+  ): void {
+    if (this.failing.has('leases')) return json(500, status(500, 'InternalError', 'etcdserver: request timed out'));
+    const key = `${namespace}/${name ?? ''}`;
+    const existing = this.leases.get(key);
+    if (method === 'GET' && name !== undefined) {
+      return existing ? json(200, existing) : json(404, status(404, 'NotFound', `leases "${name}" not found`));
+    }
+    const lease = JSON.parse(body || '{}') as Obj;
+    const timeProblem = microTimeProblem(lease);
+    if (timeProblem !== undefined) return json(400, status(400, 'BadRequest', timeProblem));
+    const leaseName = typeof lease.metadata.name === 'string' ? lease.metadata.name : '';
+    if (method === 'POST' && name === undefined) {
+      if (this.leases.has(`${namespace}/${leaseName}`))
+        return json(409, status(409, 'AlreadyExists', `leases "${leaseName}" already exists`));
+      const created = { ...lease, metadata: { ...lease.metadata, resourceVersion: String(++this.rv) } };
+      this.leases.set(`${namespace}/${leaseName}`, created);
+      return json(201, created);
+    }
+    if (method === 'PUT' && name !== undefined) {
+      if (existing === undefined) return json(404, status(404, 'NotFound', `leases "${name}" not found`));
+      if (lease.metadata.resourceVersion !== existing.metadata.resourceVersion) {
+        return json(
+          409,
+          status(
+            409,
+            'Conflict',
+            'the object has been modified; please apply your changes to the latest version and try again',
+          ),
+        );
+      }
+      const updated = { ...lease, metadata: { ...lease.metadata, resourceVersion: String(++this.rv) } };
+      this.leases.set(key, updated);
+      return json(200, updated);
+    }
+    json(405, status(405, 'MethodNotAllowed', 'not supported by the stand-in'));
   }
 
   private list(query: URLSearchParams) {

@@ -67,6 +67,7 @@ describe('validating namespaces: each key, good values admitted', () => {
     ['export-timeout', '2s'],
     ['resource-attributes', 'team=ai,deployment.environment=prod'],
     ['k8s-attributes', 'false'],
+    ['auto-rollout', 'true'],
   ])('%s=%s', async (key, value) => {
     const body = nsReview({ [p(key)]: value });
     const res = await validate(body);
@@ -98,6 +99,7 @@ describe('validating namespaces: bad values refused, naming the key and why', ()
     ['resource-attributes', 'team=ai platform', /resource-attributes=".*": value of team must be percent-encoded/],
     ['resource-attributes', 'team', /resource-attributes="team": each entry must be key=value/],
     ['k8s-attributes', 'off', /k8s-attributes="off": must be "true" or "false"/],
+    ['auto-rollout', 'yes', /auto-rollout="yes": must be "true" or "false"/],
   ])('%s=%s', async (key, value, message) => {
     const body = nsReview({ [p(key)]: value });
     const { response } = (await validate(body)).body;
@@ -115,6 +117,7 @@ describe('validating namespaces: keys that do not belong', () => {
     ['ca-config-map', /did you mean aigw-otel.io\/ca-configmap\?/],
     ['container-names', /only valid as a pod annotation/],
     ['injected', /set by the injector on pods/],
+    ['config-hash', /set by the injector on pods/],
   ])('%s is refused', async (key, message) => {
     const { response } = (await validate(nsReview({ [p(key)]: 'x' }))).body;
     expect(response.allowed).toBe(false);

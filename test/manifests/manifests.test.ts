@@ -144,10 +144,12 @@ describe.skipIf(!hasKubectl)('manifests, rendered offline by kubectl kustomize',
     expect(find(objects, 'Issuer', cert.spec.issuerRef.name)).toBeDefined();
   });
 
-  it('the ClusterRole grants exactly the API calls the code makes', async () => {
+  it('the ClusterRole and the leader-election Role grant exactly the API calls the code makes', async () => {
     const { objects } = overlays?.['cert-manager'] ?? { objects: [] };
     const stand = await new StandInApiServer().start();
     stand.setNamespace('x');
+    const kinds = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
+    for (const kind of kinds) stand.setWorkload(kind, 'x', 'aigw', { metadata: {}, spec: { containers: [] } });
     const api = kubeApi(stand.kubeConfig());
     // Every method of the API adapter, once: the requests it makes are the code's API calls.
     await api.listNamespaces({ limit: 10, timeoutMs: 1000 });
@@ -170,26 +172,63 @@ describe.skipIf(!hasKubectl)('manifests, rendered offline by kubectl kustomize',
     };
     await api.createEvent(event);
     await api.patchEventCount('x', 'e', 2, event.time);
+    await api.listWorkloads('x', 1000);
+    for (const kind of kinds)
+      await api.patchTemplateAnnotations({ kind, name: 'aigw', namespace: 'x' }, { a: 'b' }, 1000);
+    const record = {
+      holder: 'me',
+      durationSeconds: 15,
+      transitions: 0,
+      acquireTime: new Date(),
+      renewTime: new Date(),
+    };
+    const version = await api.createLease(NS, 'aigw-otel-injector', record, 1000);
+    await api.getLease(NS, 'aigw-otel-injector', 1000);
+    await api.updateLease(NS, 'aigw-otel-injector', record, version, 1000);
     end();
     await stand.stop();
-    expect(Object.keys(api)).toHaveLength(6);
+    expect(Object.keys(api)).toHaveLength(11);
 
+    // group/resource:verb, with the namespace and name where the rules can narrow them.
     const used = new Set(
       stand.requests.map(({ method, path, query }) => {
         const parts = path.split('/').filter(Boolean);
-        const resource = parts.length > 4 ? parts[4] : 'namespaces';
-        const named = parts.length === 4 || parts.length === 6;
+        const [group, rest] = parts[0] === 'api' ? ['', parts.slice(2)] : [parts[1] ?? '', parts.slice(3)];
+        const resource = rest.length > 2 ? rest[2] : rest[0];
+        const named = rest.length === 2 || rest.length === 4;
         const verb =
-          { POST: 'create', PATCH: 'patch' }[method] ??
+          { POST: 'create', PATCH: 'patch', PUT: 'update' }[method] ??
           (query.get('watch') === 'true' ? 'watch' : named ? 'get' : 'list');
-        return `${resource}:${verb}`;
+        return `${group}/${resource}:${verb}`;
       }),
     );
-    const rules = find(objects, 'ClusterRole').rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
-    const granted = new Set(rules.flatMap((r) => r.resources.flatMap((res) => r.verbs.map((v) => `${res}:${v}`))));
-    expect(rules.every((r) => r.apiGroups.length === 1 && r.apiGroups[0] === '')).toBe(true);
+    type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
+    const grants = (rules: Rule[]) =>
+      rules.flatMap((r) =>
+        r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`))),
+      );
+    const clusterRules = find(objects, 'ClusterRole').rules as Rule[];
+    const role = find(objects, 'Role');
+    expect(role.metadata.namespace, 'leases only in the injector namespace').toBe(NS);
+    expect(clusterRules.flatMap((r) => r.apiGroups)).not.toContain('coordination.k8s.io');
+    const granted = [...grants(clusterRules), ...grants(role.rules as Rule[])];
+    expect(new Set(granted).size, 'no grant twice').toBe(granted.length);
     expect([...granted].sort()).toEqual([...used].sort());
-    const binding = find(objects, 'ClusterRoleBinding');
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'aigw-otel-injector', namespace: NS }]);
+    // get and update name the one Lease; create cannot be narrowed by name.
+    for (const rule of role.rules as Rule[]) {
+      if (!rule.verbs.includes('create')) expect(rule.resourceNames).toEqual(['aigw-otel-injector']);
+    }
+    const bindings = [find(objects, 'ClusterRoleBinding'), find(objects, 'RoleBinding')];
+    for (const binding of bindings) {
+      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'aigw-otel-injector', namespace: NS }]);
+    }
+    expect(find(objects, 'RoleBinding').roleRef.name).toBe(role.metadata.name);
+    const env = find(objects, 'Deployment').spec.template.spec.containers[0].env as {
+      name: string;
+      valueFrom?: unknown;
+    }[];
+    expect(env.find((e) => e.name === 'POD_NAMESPACE')?.valueFrom).toEqual({
+      fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' },
+    });
   });
 });

@@ -114,6 +114,8 @@ const annotationValue: Record<string, fc.Arbitrary<string>> = {
   'export-timeout': fc.constantFrom('5s', '10000', 'never'),
   'resource-attributes': fc.constantFrom('team=ai', 'k8s.pod.name=fixed,env=prod', 'a=1,a=2', 'bad value=x'),
   'k8s-attributes': fc.constantFrom('true', 'false', 'off'),
+  'auto-rollout': fc.constantFrom('true', 'nope'),
+  'config-hash': fc.constant('0123456789abcdef'),
   inject: fc.constantFrom('true', 'false', 'maybe'),
   override: fc.constantFrom('true', 'false', 'yes'),
   'container-names': fc.constantFrom('c0', 'c0,c1', 'ghost', ''),

@@ -1,0 +1,171 @@
+import type { Annotations } from '../core/read-annotations.js';
+import { autoRolloutOn, configHash, CONFIG_HASH, rolloutNeeded, type Workload } from '../core/rollout.js';
+import { KubeError, type KubeApi } from '../kube/api.js';
+import { backoffMs, sleep } from '../kube/backoff.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+
+export interface RolloutTuning {
+  readonly requestTimeoutMs: number;
+  /** Attempts per namespace change before giving up (each failure waits longer). */
+  readonly attempts: number;
+  readonly backoffBaseMs: number;
+  readonly backoffCapMs: number;
+}
+
+export const DEFAULT_ROLLOUT_TUNING: RolloutTuning = {
+  requestTimeoutMs: 5000, // lists of one namespace's workloads; off the review path
+  attempts: 5, // ~1 minute of retries covers an API server restart
+  backoffBaseMs: 1000,
+  backoffCapMs: 30_000,
+};
+
+export interface RolloutDeps {
+  readonly api: KubeApi;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly isLeader: () => boolean;
+  /** The namespaces as the informer holds them now. */
+  readonly namespaces: () => ReadonlyMap<string, Annotations>;
+  readonly tuning?: RolloutTuning;
+}
+
+export const ROLLOUT_EVENT_REASON = 'TelemetryConfigRollout';
+
+/**
+ * Rolls the AI Gateway workloads of `auto-rollout` namespaces when their telemetry configuration changes, by
+ * setting `aigw-otel.io/config-hash` on the pod template. Only the leader acts. One namespace at a time, each
+ * change once: a workload already at the hash is left alone, so repeated events and other replicas add nothing.
+ */
+export class AutoRollout {
+  /** Namespace → whether an actual change was seen (workloads never rolled roll only then). */
+  private readonly queue = new Map<string, boolean>();
+  private readonly failures = new Map<string, number>();
+  private running: Promise<void> | undefined;
+  private readonly stopper = new AbortController();
+
+  constructor(private readonly deps: RolloutDeps) {}
+
+  /** From the informer: a namespace's annotations changed. */
+  namespaceChanged(name: string, previous: Annotations | undefined, current: Annotations | undefined): void {
+    if (current === undefined || !autoRolloutOn(current)) return;
+    if (previous !== undefined && configHash(previous) === configHash(current)) return;
+    this.enqueue(name, true);
+  }
+
+  /** From the elector: reconcile every auto-rollout namespace's workloads that carry an old hash. */
+  leadershipAcquired(): void {
+    for (const [name, annotations] of this.deps.namespaces()) if (autoRolloutOn(annotations)) this.enqueue(name, false);
+  }
+
+  /** Resolves when nothing is queued or running; for tests and shutdown. */
+  async idle(): Promise<void> {
+    while (this.running !== undefined) await this.running;
+  }
+
+  stop(): void {
+    this.stopper.abort();
+    this.queue.clear();
+  }
+
+  private enqueue(name: string, changed: boolean): void {
+    if (this.stopper.signal.aborted) return;
+    this.queue.set(name, (this.queue.get(name) ?? false) || changed);
+    this.running ??= this.drain().finally(() => (this.running = undefined));
+  }
+
+  private async drain(): Promise<void> {
+    for (let next = this.take(); next !== undefined; next = this.take()) {
+      const [name, changed] = next;
+      if (!this.deps.isLeader()) {
+        this.deps.logger.debug({ namespace: name }, 'auto-rollout: not the leader, leaving it to the leader');
+        continue;
+      }
+      const ok = await this.rollNamespace(name, changed);
+      if (ok) this.failures.delete(name);
+      else void this.retryLater(name, changed);
+    }
+  }
+
+  private take(): [string, boolean] | undefined {
+    const first = this.queue.entries().next();
+    if (first.done === true) return undefined;
+    this.queue.delete(first.value[0]);
+    return first.value;
+  }
+
+  private async retryLater(name: string, changed: boolean): Promise<void> {
+    const { logger, tuning = DEFAULT_ROLLOUT_TUNING } = this.deps;
+    const failures = (this.failures.get(name) ?? 0) + 1;
+    this.failures.set(name, failures);
+    if (failures >= tuning.attempts) {
+      logger.error({ namespace: name, failures }, 'auto-rollout: giving up on this change');
+      this.failures.delete(name);
+      return;
+    }
+    await sleep(backoffMs(failures, tuning.backoffBaseMs, tuning.backoffCapMs), this.stopper.signal);
+    this.enqueue(name, changed);
+  }
+
+  /** Rolls what needs rolling in one namespace; false when something failed and the namespace should be retried. */
+  private async rollNamespace(name: string, changed: boolean): Promise<boolean> {
+    const { api, logger, tuning = DEFAULT_ROLLOUT_TUNING } = this.deps;
+    const annotations = this.deps.namespaces().get(name);
+    if (annotations === undefined || !autoRolloutOn(annotations)) return true;
+    const hash = configHash(annotations);
+    let workloads: Workload[];
+    try {
+      workloads = await api.listWorkloads(name, tuning.requestTimeoutMs);
+    } catch (error) {
+      logger.warn({ namespace: name, err: messageOf(error) }, 'auto-rollout: cannot list workloads');
+      return false;
+    }
+    let ok = true;
+    for (const workload of workloads) {
+      if (!rolloutNeeded(annotations, workload, hash, changed).roll) continue;
+      ok = (await this.roll(workload, hash)) && ok;
+    }
+    return ok;
+  }
+
+  private async roll(workload: Workload, hash: string): Promise<boolean> {
+    const { api, logger, metrics, tuning = DEFAULT_ROLLOUT_TUNING } = this.deps;
+    const { kind, name, namespace } = workload;
+    try {
+      await api.patchTemplateAnnotations(workload, { [CONFIG_HASH]: hash }, tuning.requestTimeoutMs);
+    } catch (error) {
+      metrics.rollouts.inc({ kind, result: 'failed' });
+      // Gone since the list: nothing to roll.
+      if (error instanceof KubeError && error.status === 404) return true;
+      logger.warn({ namespace, kind, name, err: messageOf(error) }, 'auto-rollout: patch failed');
+      return false;
+    }
+    metrics.rollouts.inc({ kind, result: 'rolled' });
+    logger.info({ namespace, kind, name, hash }, 'auto-rollout: workload rolled to the new telemetry configuration');
+    await this.record(workload, hash);
+    return true;
+  }
+
+  /** A Normal Event on the workload; one per workload and hash (a second replica's attempt gets 409). */
+  private async record(workload: Workload, hash: string): Promise<void> {
+    const { kind, name, namespace, uid } = workload;
+    try {
+      await this.deps.api.createEvent({
+        name: `${name}.aigw-otel-rollout.${hash}`,
+        namespace,
+        involvedObject: { kind, name, namespace, apiVersion: 'apps/v1', ...(uid === undefined ? {} : { uid }) },
+        reason: ROLLOUT_EVENT_REASON,
+        message: `Rolled to ${CONFIG_HASH}=${hash}: the namespace's telemetry annotations changed`,
+        count: 1,
+        time: new Date().toISOString(),
+        type: 'Normal',
+      });
+    } catch (error) {
+      if (!(error instanceof KubeError && error.status === 409)) {
+        this.deps.logger.warn({ namespace, kind, name, err: messageOf(error) }, 'auto-rollout: event not recorded');
+      }
+    }
+  }
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

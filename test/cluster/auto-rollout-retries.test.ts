@@ -1,0 +1,83 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { configHash, CONFIG_HASH } from '../../src/core/rollout.js';
+import { kubeApi } from '../../src/kube/api.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { AutoRollout } from '../../src/rollout/auto-rollout.js';
+import { CORE_IMAGE } from '../fixtures/pods.js';
+import { eventually } from '../helpers/eventually.js';
+import { memoryLogger } from '../helpers/silent.js';
+import { StandInApiServer } from '../helpers/stand-in-apiserver.js';
+
+const before = { 'aigw-otel.io/endpoint': 'https://a:4317', 'aigw-otel.io/auto-rollout': 'true' };
+const after = { ...before, 'aigw-otel.io/endpoint': 'https://b:4317' };
+const TUNING = { requestTimeoutMs: 500, attempts: 3, backoffBaseMs: 20, backoffCapMs: 50 };
+
+let api: StandInApiServer;
+beforeEach(async () => {
+  api = await new StandInApiServer().start();
+  api.setWorkload('Deployment', 'gw', 'aigw', {
+    metadata: { labels: { app: 'aigw' } },
+    spec: { containers: [{ name: 'aigw', image: CORE_IMAGE }] },
+  });
+});
+afterEach(() => api.stop());
+
+function rollout(leader = true) {
+  const log = memoryLogger();
+  const metrics = createMetrics();
+  const namespaces = new Map([['gw', after]]);
+  const r = new AutoRollout({
+    api: kubeApi(api.kubeConfig()),
+    logger: log.logger,
+    metrics,
+    isLeader: () => leader,
+    namespaces: () => namespaces,
+    tuning: TUNING,
+  });
+  return { r, log, metrics };
+}
+const hash = () =>
+  (
+    api.workload('Deployment', 'gw', 'aigw')?.spec as {
+      template: { metadata: { annotations?: Record<string, string> } };
+    }
+  ).template.metadata.annotations?.[CONFIG_HASH];
+
+describe('auto-rollout when the API server fails (stand-in API server)', () => {
+  it('retries a namespace with backoff until the API server answers, then rolls once', async () => {
+    const { r, log, metrics } = rollout();
+    api.failing.add('workloads');
+    r.namespaceChanged('gw', before, after);
+    await eventually(() => log.text().includes('cannot list workloads'), 3000);
+    api.failing.delete('workloads');
+    await eventually(() => hash() === configHash(after), 3000);
+    expect(await metrics.registry.getSingleMetricAsString('aigw_otel_injector_rollouts_total')).toMatch(
+      /kind="Deployment",result="rolled"\} 1/,
+    );
+    r.stop();
+  });
+
+  it('gives up after its attempts with an error line, and does not spin', async () => {
+    const { r, log } = rollout();
+    api.failing.add('workloads');
+    r.namespaceChanged('gw', before, after);
+    await eventually(() => log.text().includes('giving up on this change'), 3000);
+    const calls = api.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(api.requests.length).toBe(calls);
+    expect(calls).toBeLessThanOrEqual(TUNING.attempts * 3); // three kinds listed per attempt
+    r.stop();
+  });
+
+  it('a replica that does not lead only watches; unchanged configuration and no auto-rollout do nothing', async () => {
+    const follower = rollout(false);
+    follower.r.namespaceChanged('gw', before, after);
+    const leader = rollout(true);
+    leader.r.namespaceChanged('gw', after, after);
+    leader.r.namespaceChanged('gw', before, { 'aigw-otel.io/endpoint': 'https://b:4317' });
+    leader.r.namespaceChanged('gw', before, undefined);
+    await Promise.all([follower.r.idle(), leader.r.idle()]);
+    expect(api.requests).toEqual([]);
+    expect(hash()).toBeUndefined();
+  });
+});
