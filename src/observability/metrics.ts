@@ -73,7 +73,7 @@ export function createMetrics(): Metrics {
     }),
     rollouts: new Counter({
       name: 'aigw_otel_injector_rollouts_total',
-      help: 'Workloads rolled by auto-rollout (result: rolled or failed), by kind',
+      help: 'Auto-rollout patches of workloads, by kind and result (rolled, failed, gone)',
       labelNames: ['kind', 'result'],
       registers,
     }),

@@ -134,9 +134,10 @@ export class AutoRollout {
     try {
       await api.patchTemplateAnnotations(workload, { [CONFIG_HASH]: hash }, tuning.requestTimeoutMs);
     } catch (error) {
-      metrics.rollouts.inc({ kind, result: 'failed' });
-      // Gone since the list: nothing to roll.
-      if (error instanceof KubeError && error.status === 404) return true;
+      // Deleted since the list: nothing to roll.
+      const gone = error instanceof KubeError && error.status === 404;
+      metrics.rollouts.inc({ kind, result: gone ? 'gone' : 'failed' });
+      if (gone) return true;
       logger.warn({ namespace, kind, name, err: messageOf(error) }, 'auto-rollout: patch failed');
       return false;
     }
