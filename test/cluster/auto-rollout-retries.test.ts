@@ -51,9 +51,14 @@ describe('auto-rollout when the API server fails (stand-in API server)', () => {
     await eventually(() => log.text().includes('cannot list workloads'), 3000);
     api.failing.delete('workloads');
     await eventually(() => hash() === configHash(after), 3000);
-    expect(await metrics.registry.getSingleMetricAsString('aigw_otel_injector_rollouts_total')).toMatch(
-      /kind="Deployment",result="rolled"\} 1/,
-    );
+    // The stand-in holds the patch a moment before the client has its answer and counts it.
+    const rolled = async () =>
+      /kind="Deployment",result="rolled"\} 1$/m.test(
+        await metrics.registry.getSingleMetricAsString('aigw_otel_injector_rollouts_total'),
+      );
+    await eventually(rolled, 3000, 'the rollout is counted');
+    await r.idle();
+    expect(api.requests.filter((q) => q.method === 'PATCH')).toHaveLength(1);
     r.stop();
   });
 
