@@ -67,6 +67,7 @@ describe('auto-rollout when the API server fails (stand-in API server)', () => {
     api.failing.add('workloads');
     r.namespaceChanged('gw', before, after);
     await eventually(() => log.text().includes('giving up on this change'), 3000);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the last attempt's other lists arrive
     const calls = api.requests.length;
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(api.requests.length).toBe(calls);
