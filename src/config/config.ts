@@ -1,3 +1,5 @@
+import { isDnsLabel, parseObjectName } from '../core/values.js';
+
 /** Everything the process reads from its environment, checked once at start-up. */
 export interface Config {
   /** HTTPS port for the admission webhooks. */
@@ -95,15 +97,12 @@ function readPath(env: Readonly<Record<string, string | undefined>>, name: strin
   return raw.trim();
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 function readLease(env: Readonly<Record<string, string | undefined>>, errors: string[]) {
   const namespace = env.POD_NAMESPACE?.trim() || undefined;
   const name = env.LEASE_NAME?.trim() || 'aigw-otel-injector';
-  if (namespace !== undefined && !DNS1123_LABEL.test(namespace)) {
+  if (namespace !== undefined && !isDnsLabel(namespace)) {
     errors.push(`POD_NAMESPACE="${namespace}" is not a namespace name`);
   }
-  if (!DNS1123_SUBDOMAIN.test(name)) errors.push(`LEASE_NAME="${name}" is not a valid object name`);
+  if (!parseObjectName(name).ok) errors.push(`LEASE_NAME="${name}" is not a valid object name`);
   return namespace === undefined ? undefined : Object.freeze({ namespace, name });
 }

@@ -46,14 +46,15 @@ function parsePair(part: string): Parsed<Attribute> {
   return ok({ key, value });
 }
 
-/** The keys an existing OTEL_RESOURCE_ATTRIBUTES value already sets; entries without `=` set nothing. */
+/** The key of one entry of an existing list; an entry without `=` sets none. */
+function keyOf(part: string): string | undefined {
+  const eq = part.indexOf('=');
+  return eq > 0 ? part.slice(0, eq).trim() : undefined;
+}
+
+/** The keys an existing OTEL_RESOURCE_ATTRIBUTES value already sets. */
 export function keysIn(list: string): Set<string> {
-  const keys = new Set<string>();
-  for (const part of list.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq > 0) keys.add(part.slice(0, eq).trim());
-  }
-  return keys;
+  return new Set(list.split(',').flatMap((part) => keyOf(part) ?? []));
 }
 
 /** The entries of a list without those whose key is in `drop`, text kept as written. */
@@ -61,8 +62,8 @@ export function withoutKeys(list: string, drop: ReadonlySet<string>): string {
   return list
     .split(',')
     .filter((part) => {
-      const eq = part.indexOf('=');
-      return part.trim() !== '' && !(eq > 0 && drop.has(part.slice(0, eq).trim()));
+      const key = keyOf(part);
+      return part.trim() !== '' && !(key !== undefined && drop.has(key));
     })
     .join(',');
 }

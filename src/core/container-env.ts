@@ -8,7 +8,8 @@ export interface EnvResult {
 }
 
 /** The entry already says exactly what we would write (a value, or the same reference). */
-const isExactly = (e: EnvVar, want: EnvSetting): boolean => JSON.stringify(e) === JSON.stringify(want);
+export const isExactly = (e: EnvVar | undefined, want: EnvSetting | EnvVar): boolean =>
+  JSON.stringify(e) === JSON.stringify(want);
 
 /**
  * The container with each wanted env var defined. An existing definition (by value or valueFrom) is
@@ -23,7 +24,7 @@ export function withEnv(container: Container, wanted: readonly EnvSetting[], ove
     if (existing.length === 0) {
       env.push({ ...want });
       changed = true;
-    } else if (existing.every((i) => isExactly(env[i] as EnvVar, want))) {
+    } else if (existing.every((i) => isExactly(env[i], want))) {
       continue;
     } else if (override) {
       for (const i of existing) env[i] = { ...want };

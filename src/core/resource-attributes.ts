@@ -1,5 +1,5 @@
 import { encodeAttributeValue, formatAttributes, keysIn, withoutKeys, type Attribute } from './attribute-list.js';
-import type { EnvResult } from './container-env.js';
+import { isExactly, type EnvResult } from './container-env.js';
 import type { Container, EnvVar, Pod } from './pod.js';
 
 export const RESOURCE_ATTRIBUTES = 'OTEL_RESOURCE_ATTRIBUTES';
@@ -33,7 +33,12 @@ export interface AttributePlan {
   readonly extra: readonly Attribute[];
 }
 
-export function attributePlan(pod: Pod, namespace: string | undefined, k8s: boolean, extra: readonly Attribute[]) {
+export function attributePlan(
+  pod: Pod,
+  namespace: string | undefined,
+  k8s: boolean,
+  extra: readonly Attribute[],
+): AttributePlan {
   const ns = namespace || pod.metadata?.namespace || undefined;
   return { k8s: k8s ? { namespace: ns, workload: workloadAttribute(pod) } : undefined, extra };
 }
@@ -73,8 +78,6 @@ export function workloadAttribute(pod: Pod): Attribute | undefined {
   }
   return { key, value: encodeAttributeValue(owner.name) };
 }
-
-const isExactly = (a: EnvVar | undefined, b: EnvVar) => JSON.stringify(a) === JSON.stringify(b);
 
 /** The attributes one container should carry, given which downward-API variables it can use. */
 function attributesFor(plan: AttributePlan, container: string, fields: readonly FieldVar[]): Attribute[] {

@@ -34,6 +34,9 @@ export function parseEndpoint(raw: string): Parsed<string> {
   return ok(raw);
 }
 
+/** A namespace or container name (DNS-1123 label). */
+export const isDnsLabel = (raw: string): boolean => DNS1123_LABEL.test(raw);
+
 /** A Kubernetes object name such as a ConfigMap's (DNS-1123 subdomain). */
 export function parseObjectName(raw: string): Parsed<string> {
   if (raw.length > MAX_NAME_LENGTH) return fail(`longer than ${MAX_NAME_LENGTH} characters`);

@@ -1,5 +1,5 @@
 import { AppsV1Api, PatchStrategy, type KubeConfig, type V1PodTemplateSpec } from '@kubernetes/client-node';
-import type { Workload, WorkloadKind } from '../core/rollout.js';
+import { WORKLOAD_KINDS, type Workload, type WorkloadKind } from '../core/rollout.js';
 import { call, withTimeout } from './calls.js';
 
 /** The workload calls auto-rollout makes: list the three kinds in a namespace, patch a pod template's annotations. */
@@ -72,8 +72,7 @@ export function appsApi(kc: KubeConfig): AppsApi {
   return {
     listWorkloads: (namespace, timeoutMs) =>
       call(async () => {
-        const kinds: WorkloadKind[] = ['Deployment', 'StatefulSet', 'DaemonSet'];
-        return (await Promise.all(kinds.map((k) => listAll(k, namespace, timeoutMs)))).flat();
+        return (await Promise.all(WORKLOAD_KINDS.map((k) => listAll(k, namespace, timeoutMs)))).flat();
       }),
     patchTemplateAnnotations: ({ kind, name, namespace }, annotations, timeoutMs) =>
       call(async () => {

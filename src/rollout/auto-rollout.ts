@@ -43,8 +43,11 @@ export class AutoRollout {
   private readonly failures = new Map<string, number>();
   private running: Promise<void> | undefined;
   private readonly stopper = new AbortController();
+  private readonly tuning: RolloutTuning;
 
-  constructor(private readonly deps: RolloutDeps) {}
+  constructor(private readonly deps: RolloutDeps) {
+    this.tuning = deps.tuning ?? DEFAULT_ROLLOUT_TUNING;
+  }
 
   /** From the informer: a namespace's annotations changed. */
   namespaceChanged(name: string, previous: Annotations | undefined, current: Annotations | undefined): void {
@@ -95,7 +98,8 @@ export class AutoRollout {
   }
 
   private async retryLater(name: string, changed: boolean): Promise<void> {
-    const { logger, tuning = DEFAULT_ROLLOUT_TUNING } = this.deps;
+    const { logger } = this.deps;
+    const { tuning } = this;
     const failures = (this.failures.get(name) ?? 0) + 1;
     this.failures.set(name, failures);
     if (failures >= tuning.attempts) {
@@ -109,7 +113,8 @@ export class AutoRollout {
 
   /** Rolls what needs rolling in one namespace; false when something failed and the namespace should be retried. */
   private async rollNamespace(name: string, changed: boolean): Promise<boolean> {
-    const { api, logger, tuning = DEFAULT_ROLLOUT_TUNING } = this.deps;
+    const { api, logger } = this.deps;
+    const { tuning } = this;
     const annotations = this.deps.namespaces().get(name);
     if (annotations === undefined || !autoRolloutOn(annotations)) return true;
     const hash = configHash(annotations);
@@ -129,7 +134,8 @@ export class AutoRollout {
   }
 
   private async roll(workload: Workload, hash: string): Promise<boolean> {
-    const { api, logger, metrics, tuning = DEFAULT_ROLLOUT_TUNING } = this.deps;
+    const { api, logger, metrics } = this.deps;
+    const { tuning } = this;
     const { kind, name, namespace } = workload;
     try {
       await api.patchTemplateAnnotations(workload, { [CONFIG_HASH]: hash }, tuning.requestTimeoutMs);

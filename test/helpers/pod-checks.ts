@@ -42,6 +42,8 @@ export function envOf(pod: Pod, name: string): Record<string, string> {
 }
 
 const RESOURCE = 'OTEL_RESOURCE_ATTRIBUTES';
+/** A `$(VAR)` reference as the kubelet expands it in env values. */
+const REFERENCE = /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g;
 
 /** The OTEL_* entries of envOf but the resource attributes and their downward-API variables (see resourceOf). */
 export function otelEnv(pod: Pod, name: string): Record<string, string> {
@@ -61,7 +63,7 @@ export function resourceOf(pod: Pod, name: string): Record<string, string> | nul
   if (entry === undefined) return null;
   const earlier = env.slice(0, at);
   const resolve = (v: string) =>
-    v.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, ref: string) => {
+    v.replace(REFERENCE, (whole, ref: string) => {
       const def = earlier.find((e) => e.name === ref);
       const fieldPath = (def?.valueFrom as { fieldRef?: { fieldPath?: string } } | undefined)?.fieldRef?.fieldPath;
       return def?.value ?? (fieldPath === undefined ? whole : `<${fieldPath}>`);
@@ -75,7 +77,7 @@ export function expectReferencesDefined(pod: Pod): void {
   for (const c of pod.spec.containers) {
     const env = c.env ?? [];
     env.forEach((e, i) => {
-      for (const [, ref] of (e.value ?? '').matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)) {
+      for (const [, ref] of (e.value ?? '').matchAll(REFERENCE)) {
         const defined = env.slice(0, i).some((x) => x.name === ref);
         expect(defined, `${c.name}: ${e.name} uses $(${ref ?? ''}) defined before it`).toBe(true);
       }
