@@ -6,6 +6,7 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
 type Obj = Record<string, unknown> & { metadata: Record<string, unknown> };
@@ -66,8 +67,8 @@ export class StandInApiServer {
   /** Deployments, StatefulSets and DaemonSets by `plural/namespace/name`. */
   readonly workloads = new Map<string, Obj>();
   readonly leases = new Map<string, Obj>();
-  /** Every request: method, path and query, in order. */
-  readonly requests: { method: string; path: string; query: URLSearchParams }[] = [];
+  /** Every request: method, path, query and Authorization header, in order. */
+  readonly requests: { method: string; path: string; query: URLSearchParams; authorization?: string }[] = [];
   /** Milliseconds to wait before answering, by request kind. */
   readonly delays: Partial<Record<'list' | 'get-namespace' | 'get-configmap', number>> = {};
   /** Answer these request kinds with 500. */
@@ -79,8 +80,10 @@ export class StandInApiServer {
     return this.portNumber;
   }
 
-  async start(port = 0): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+  /** `tls`: serve HTTPS with this pair, as the real API server does for in-cluster clients. */
+  async start(port = 0, tls?: { cert: string; key: string }): Promise<this> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.server = tls === undefined ? createServer(handler) : createTlsServer(tls, handler);
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -203,7 +206,12 @@ export class StandInApiServer {
       req.on('end', () => resolve(text));
     });
     const method = req.method ?? 'GET';
-    this.requests.push({ method, path: url.pathname, query: url.searchParams });
+    this.requests.push({
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      authorization: req.headers.authorization,
+    });
     const json = (code: number, value: unknown) => {
       if (!res.destroyed) res.writeHead(code, { 'Content-Type': 'application/json' }).end(JSON.stringify(value));
     };
