@@ -56,9 +56,12 @@ export function parseReview(body: unknown): Parsed<AdmissionReview> {
   return ok(body as unknown as AdmissionReview);
 }
 
-/** A short, log-safe name for the object under review: its name, or its generateName prefix. */
+// Kubernetes names are at most 253 characters; the API server validates them only after admission.
+const MAX_LOGGED_NAME = 253;
+
+/** A short, log-safe name for the object under review: its name, or its generateName prefix, cut to a name's length. */
 export function objectName(request: AdmissionRequest): string | undefined {
   const metadata = isRecord(request.object) && isRecord(request.object.metadata) ? request.object.metadata : {};
   const name = request.name || metadata.name || metadata.generateName;
-  return typeof name === 'string' ? name : undefined;
+  return typeof name === 'string' ? name.slice(0, MAX_LOGGED_NAME) : undefined;
 }

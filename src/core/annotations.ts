@@ -86,8 +86,12 @@ export function isKnownKey(key: string): key is Key {
   return Object.hasOwn(KEYS, key);
 }
 
+// About twice the longest key (22): anything longer is no typo of ours, and the edit distance costs length × key length.
+const MAX_SUGGESTIBLE_LENGTH = 48;
+
 /** The known key nearest to a misspelt one, if it is close enough to be a likely typo. */
 export function suggestKey(unknown: string): Key | undefined {
+  if (unknown.length > MAX_SUGGESTIBLE_LENGTH) return undefined;
   let best: Key | undefined;
   let bestDistance = Infinity;
   for (const key of Object.keys(KEYS) as Key[]) {

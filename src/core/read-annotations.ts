@@ -63,14 +63,26 @@ function readNamespace(namespace: Annotations | undefined): Reading {
   return reading;
 }
 
+// No value of ours is anywhere near this long (the longest, resource-attributes, is capped here too); a longer one
+// is refused before any parsing, so a tenant's megabyte of text costs one length check.
+export const MAX_VALUE_LENGTH = 4096;
+// The API server shows at most 20 warnings; suggesting a key for more unknown keys than that is work nobody sees.
+const MAX_SUGGESTIONS = 20;
+
 function parseRaw(own: Map<string, string>, origin: Origin): Reading {
   const values: Record<string, unknown> = {};
   const problems: Problem[] = [];
+  let suggestions = MAX_SUGGESTIONS;
   for (const [key, raw] of own) {
-    const problem = placementProblem(key, origin);
+    const problem = placementProblem(key, origin, suggestions > 0);
     if (problem === null) continue;
     if (problem !== undefined) {
+      if (!isKnownKey(key)) suggestions--;
       problems.push({ key: PREFIX + key, message: problem });
+      continue;
+    }
+    if (raw.length > MAX_VALUE_LENGTH) {
+      problems.push({ key: PREFIX + key, value: raw, message: `longer than ${MAX_VALUE_LENGTH} characters` });
       continue;
     }
     const parsed = KEYS[key as Key].parse(raw);
@@ -81,9 +93,9 @@ function parseRaw(own: Map<string, string>, origin: Origin): Reading {
 }
 
 /** Why a key may not stand here; `null` for our own output keys on a pod, which are simply passed over. */
-function placementProblem(key: string, origin: Origin): string | null | undefined {
+function placementProblem(key: string, origin: Origin, suggest: boolean): string | null | undefined {
   if (!isKnownKey(key)) {
-    const suggestion = suggestKey(key);
+    const suggestion = suggest ? suggestKey(key) : undefined;
     return suggestion === undefined
       ? 'unknown annotation'
       : `unknown annotation, did you mean ${annotation(suggestion)}?`;

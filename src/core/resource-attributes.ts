@@ -1,6 +1,7 @@
 import { encodeAttributeValue, formatAttributes, keysIn, withoutKeys, type Attribute } from './attribute-list.js';
 import { isExactly, type EnvResult } from './container-env.js';
 import type { Container, EnvVar, Pod } from './pod.js';
+import { isBlankOrComma, trimEndWhere } from './text.js';
 
 export const RESOURCE_ATTRIBUTES = 'OTEL_RESOURCE_ATTRIBUTES';
 
@@ -169,6 +170,6 @@ function merged(current: string, ours: readonly Attribute[], override: boolean):
   const have = keysIn(current);
   const missing = ours.filter((a) => !have.has(a.key));
   if (missing.length === 0) return current;
-  const base = current.replace(/[\s,]+$/, '');
+  const base = trimEndWhere(current, isBlankOrComma);
   return [base, formatAttributes(missing)].filter((s) => s !== '').join(',');
 }

@@ -1,6 +1,7 @@
 import type { Attribute } from './attribute-list.js';
 import type { Values } from './read-annotations.js';
 import type { Role } from './targets.js';
+import { isSlash, trimEndWhere } from './text.js';
 
 export const CA_VOLUME = 'collector-ca-volume';
 export const DEFAULT_CA_KEY = 'ca.crt';
@@ -164,5 +165,5 @@ function wantedEnv(values: Values, ca: CaSource | undefined, client: ClientCertS
  */
 function signalUrl(endpoint: string | undefined, protocol: string | undefined, signal: 'traces' | 'metrics') {
   if (endpoint === undefined || protocol === undefined || protocol === 'grpc') return endpoint;
-  return `${endpoint.replace(/\/+$/, '')}/v1/${signal}`;
+  return `${trimEndWhere(endpoint, isSlash)}/v1/${signal}`;
 }

@@ -70,5 +70,6 @@ function byLabel(pod: Pod, role: Role, names: readonly string[] | undefined): Ta
     value: n,
     message: 'no regular container has this name',
   }));
-  return { targets: all.filter((t) => names.includes(t.name)), problems };
+  const wanted = new Set(names);
+  return { targets: all.filter((t) => wanted.has(t.name)), problems };
 }

@@ -4,6 +4,8 @@ import { fail, ok, type Parsed } from './result.js';
 const MAX_NAME_LENGTH = 253;
 // Mount paths beyond this are refused by most container runtimes (PATH_MAX is 4096 with the NUL).
 const MAX_PATH_LENGTH = 4095;
+// Browsers and proxies cap URLs near 2 KB; a collector address is far shorter. Checked before the URL parser runs.
+const MAX_URL_LENGTH = 2048;
 // The largest interval every OTel SDK parses: some read the variable as a 32-bit integer.
 const MAX_MILLISECONDS = 2_147_483_647;
 
@@ -18,6 +20,7 @@ const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h
 
 /** An OTLP collector URL: http or https, a host, an optional port and path; no credentials, query or fragment. */
 export function parseEndpoint(raw: string): Parsed<string> {
+  if (raw.length > MAX_URL_LENGTH) return fail(`longer than ${MAX_URL_LENGTH} characters`);
   let url: URL;
   try {
     url = new URL(raw);

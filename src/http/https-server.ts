@@ -17,12 +17,25 @@ export const DRAIN_TIMEOUT_MS = 8_000;
 const DRAIN_SWEEP_MS = 100;
 
 export const TLS_MIN_VERSION = 'TLSv1.2';
+// A TLS handshake takes milliseconds; a client that has not finished one in this long is holding a slot idle.
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+// Each TLS connection costs ~40-100 KB; the API server keeps at most 25 idle per host, so this leaves room for
+// several API servers' bursts and bounds what idle or slow clients can take. Past it, new connections are dropped
+// (a failed call to the API server, which then applies failurePolicy).
+export const MAX_CONNECTIONS = 512;
 
 export function createHttpsServer(pair: KeyPair, app: Express): Server {
   const server = createServer(
-    { cert: pair.cert, key: pair.key, minVersion: TLS_MIN_VERSION, ...expressPrototypes(app) },
+    {
+      cert: pair.cert,
+      key: pair.key,
+      minVersion: TLS_MIN_VERSION,
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      ...expressPrototypes(app),
+    },
     app,
   );
+  server.maxConnections = MAX_CONNECTIONS;
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;

@@ -1,4 +1,5 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { bodyBudget } from './body-budget.js';
 import { jsonBody } from './json-body.js';
 import type { AdmissionReview } from '../admission/review.js';
 import type { Webhook } from '../observability/metrics.js';
@@ -7,6 +8,10 @@ import { badRequest, closeIfUnread, reviewRoute, type Handled, type RouteDeps } 
 // The API server caps its own requests near 3 MiB and a review carries object and oldObject;
 // 7 MiB leaves room for two legal 1 MiB pods plus JSON overhead, and refuses anything larger.
 export const BODY_LIMIT_BYTES = 7 * 1024 * 1024;
+// Bodies held at once across all connections. A review is ~5-15 KB, so this is over a thousand honest reviews at
+// once, but only two of the largest: a parsed 7 MiB body takes several times that in heap, and the container's
+// limit is 256 MiB (measured in docs/benchmarks.md).
+export const IN_FLIGHT_BODY_BYTES = 16 * 1024 * 1024;
 
 export type ReviewHandler = (review: AdmissionReview) => Promise<Handled>;
 
@@ -21,12 +26,13 @@ export function createWebhookApp(handlers: Readonly<Record<Webhook, ReviewHandle
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  const budget = bodyBudget(IN_FLIGHT_BODY_BYTES);
   for (const webhook of Object.keys(PATHS) as Webhook[]) {
     const path = PATHS[webhook];
     app.post(
       path,
       requireJson(webhook, deps),
-      jsonBody(webhook, BODY_LIMIT_BYTES, deps),
+      jsonBody(webhook, BODY_LIMIT_BYTES, deps, budget),
       reviewRoute(webhook, handlers[webhook], deps),
     );
     app.all(path, (_req, res) => {

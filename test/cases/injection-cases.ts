@@ -834,6 +834,31 @@ export const CASES: InjectionCase[] = [
     warnings: [/auto-rollout: only valid as a namespace annotation/],
     patched: true,
   },
+  // --- length caps: a tenant's long strings are refused before any parsing ---
+  {
+    name: 'a pod value over 4096 characters is skipped with a warning, the namespace value stays',
+    namespace: { endpoint: ENDPOINT, 'ca-configmap': 'collector-ca' },
+    pod: corePod({ annotations: { [a('ca-configmap')]: 'a'.repeat(4097) } }),
+    caVolume: 'collector-ca',
+    warnings: [/ca-configmap="a+…": longer than 4096 characters/],
+    patched: true,
+  },
+  {
+    name: 'an endpoint over 2048 characters is skipped with a warning',
+    namespace: { 'traces-sampler': 'always_on', 'k8s-attributes': 'false' },
+    pod: corePod({ annotations: { [a('endpoint')]: `https://collector:4317/${'p'.repeat(2030)}` } }),
+    otel: { aigw: { [SAMPLER]: 'always_on' } },
+    warnings: [/endpoint="https.*: longer than 2048 characters/],
+    patched: true,
+  },
+  {
+    name: 'an unknown key far longer than any of ours gets no suggestion',
+    namespace: { endpoint: ENDPOINT, 'k8s-attributes': 'false' },
+    pod: corePod({ annotations: { [a(`tracing-endpoint${'x'.repeat(40)}`)]: 'v' } }),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    warnings: [/tracing-endpointx+.*: unknown annotation$/],
+    patched: true,
+  },
 ];
 
 export { CORE_IMAGE, PROCESSOR_IMAGE };
