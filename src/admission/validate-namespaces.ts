@@ -1,5 +1,7 @@
 import { formatProblem, type Problem } from '../core/problems.js';
+import { annotation } from '../core/annotations.js';
 import { ownAnnotations, readAnnotations, type Annotations } from '../core/read-annotations.js';
+import { settingsFrom } from '../core/settings.js';
 import { allowed, denied, type AdmissionResponse } from './responses.js';
 import type { AdmissionRequest } from './review.js';
 
@@ -9,6 +11,15 @@ export interface ValidateOutcome {
   readonly response: AdmissionResponse;
   readonly reason: ValidateReason;
   readonly problems: readonly Problem[];
+  /** Valid settings worth a warning, never a refusal (a protocol the core cannot use). */
+  readonly advice: readonly Problem[];
+}
+
+/** What a valid configuration will do that its author may not expect. */
+function adviceOn(annotations: Annotations | undefined): Problem[] {
+  const { values } = readAnnotations(annotations, 'namespace');
+  const problem = settingsFrom(values).coreProtocolProblem;
+  return problem === undefined ? [] : [{ key: annotation('protocol'), value: values.protocol, message: problem }];
 }
 
 const annotationsOf = (object: unknown): Annotations | undefined => {
@@ -26,14 +37,16 @@ export function validateNamespace(request: AdmissionRequest): ValidateOutcome {
   const isNamespace = request.kind?.kind === 'Namespace' && (request.kind.group ?? '') === '';
   const isChange = request.operation === 'CREATE' || request.operation === 'UPDATE';
   if (!isNamespace || !isChange || request.subResource) {
-    return { response: allowed(request.uid), reason: 'not-a-namespace-change', problems: [] };
+    return { response: allowed(request.uid), reason: 'not-a-namespace-change', problems: [], advice: [] };
   }
   const annotations = annotationsOf(request.object);
   if (ownAnnotations(annotations).size === 0) {
-    return { response: allowed(request.uid), reason: 'no-telemetry-annotations', problems: [] };
+    return { response: allowed(request.uid), reason: 'no-telemetry-annotations', problems: [], advice: [] };
   }
   const { problems } = readAnnotations(annotations, 'namespace');
-  if (problems.length === 0) return { response: allowed(request.uid), reason: 'valid', problems };
+  const advice = adviceOn(annotations);
+  const adviceLines = advice.map(formatProblem);
+  if (problems.length === 0) return { response: allowed(request.uid, adviceLines), reason: 'valid', problems, advice };
 
   const before = request.operation === 'UPDATE' ? ownAnnotations(annotationsOf(request.oldObject)) : new Map();
   const now = ownAnnotations(annotations);
@@ -42,8 +55,8 @@ export function validateNamespace(request: AdmissionRequest): ValidateOutcome {
     return before.has(key) && before.get(key) === now.get(key);
   };
   const fresh = problems.filter((p) => !isOld(p));
-  const inherited = problems.filter(isOld).map(formatProblem);
-  if (fresh.length === 0) return { response: allowed(request.uid, inherited), reason: 'valid', problems };
+  const inherited = [...problems.filter(isOld).map(formatProblem), ...adviceLines];
+  if (fresh.length === 0) return { response: allowed(request.uid, inherited), reason: 'valid', problems, advice };
   const message = `invalid telemetry annotations: ${fresh.map(formatProblem).join('; ')}`;
-  return { response: denied(request.uid, message, inherited), reason: 'invalid', problems: fresh };
+  return { response: denied(request.uid, message, inherited), reason: 'invalid', problems: fresh, advice };
 }

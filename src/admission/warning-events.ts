@@ -12,6 +12,9 @@ const REASONS: Readonly<Record<NonNullable<Problem['kind']> | 'annotation', stri
   'ca-missing': 'CollectorCAMissing',
   'ca-conflict': 'CollectorCAConflict',
   'client-cert-conflict': 'CollectorClientCertConflict',
+  'env-from': 'TelemetryEnvOverridesEnvFrom',
+  'attribute-left-out': 'TelemetryAttributeLeftOut',
+  'protocol-not-for-core': 'TelemetryProtocolNotForCore',
   annotation: 'InvalidTelemetryAnnotation',
 };
 

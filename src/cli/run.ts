@@ -51,7 +51,7 @@ export async function runInject(
   return { code: 0, stdout: result.value.output, stderr };
 }
 
-/** `check`: one line per problem in the Namespaces' annotations; exit 1 if any. */
+/** `check`: one line per problem in the Namespaces' annotations; exit 1 if any. Advice goes to stderr, exit 0. */
 export async function runCheck(
   cmd: Extract<Command, { command: 'check' }>,
   stdin: () => Promise<string>,
@@ -60,7 +60,8 @@ export async function runCheck(
   if (input instanceof Error) return invalid(`${cmd.file}: ${input.message}`);
   const result = checkYaml(input);
   if (!result.ok) return invalid(`${cmd.file === '-' ? 'stdin' : cmd.file}: ${result.error}`);
+  const stderr = result.advice.map((a) => `${a}\n`).join('');
   if (result.problems.length === 0)
-    return { code: 0, stdout: `${result.namespaces} namespace(s) checked, no problems\n`, stderr: '' };
-  return { code: 1, stdout: result.problems.map((p) => `${p}\n`).join(''), stderr: '' };
+    return { code: 0, stdout: `${result.namespaces} namespace(s) checked, no problems\n`, stderr };
+  return { code: 1, stdout: result.problems.map((p) => `${p}\n`).join(''), stderr };
 }

@@ -29,7 +29,8 @@ export const SAMPLERS = [
 export type Sampler = (typeof SAMPLERS)[number];
 export const RATIO_SAMPLERS: readonly Sampler[] = ['traceidratio', 'parentbased_traceidratio'];
 
-export const PROTOCOLS = ['grpc', 'http/protobuf', 'http/json'] as const;
+// No http/json: neither the core's Go exporters nor the processors' Python ones send OTLP/JSON.
+export const PROTOCOLS = ['grpc', 'http/protobuf'] as const;
 export const COMPRESSIONS = ['gzip', 'none'] as const;
 
 /**
@@ -48,6 +49,12 @@ interface KeySpec {
 
 const written = (): Parsed<never> => fail('written by the injector, not an input');
 
+const oneOfProtocols = parseOneOf(PROTOCOLS);
+function parseProtocol(raw: string): Parsed<(typeof PROTOCOLS)[number]> {
+  if (raw === 'http/json') return fail('http/json: no AI Gateway SDK exports OTLP/JSON; use grpc or http/protobuf');
+  return oneOfProtocols(raw);
+}
+
 /** The one table of keys: the mutator, the namespace validator and the README all follow it. */
 export const KEYS = {
   'tracing-endpoint': { scope: 'config', parse: parseEndpoint },
@@ -63,7 +70,7 @@ export const KEYS = {
   'client-cert-mount-path': { scope: 'config', parse: parseMountPath },
   'headers-secret': { scope: 'config', parse: parseObjectName },
   'headers-secret-key': { scope: 'config', parse: parseConfigMapKey },
-  protocol: { scope: 'config', parse: parseOneOf(PROTOCOLS) },
+  protocol: { scope: 'config', parse: parseProtocol },
   compression: { scope: 'config', parse: parseOneOf(COMPRESSIONS) },
   'export-timeout': { scope: 'config', parse: parseMilliseconds },
   'resource-attributes': { scope: 'config', parse: parseAttributeList },

@@ -12,8 +12,16 @@ export const isExactly = (e: EnvVar | undefined, want: EnvSetting | EnvVar): boo
   JSON.stringify(e) === JSON.stringify(want);
 
 /**
- * The container with each wanted env var defined. An existing definition (by value or valueFrom) is
- * kept unless `override`; never a second entry of the same name. Returns the same object if nothing changes.
+ * An entry that configures nothing: the OTel specification has SDKs treat an empty value as unset, and an entry
+ * with neither `value` nor `valueFrom` gives an empty one.
+ */
+export const isUnset = (e: EnvVar | undefined): boolean =>
+  e !== undefined && e.valueFrom === undefined && (e.value === undefined || e.value === '');
+
+/**
+ * The container with each wanted env var defined. An existing definition (by value or valueFrom) is kept unless
+ * `override`; an unset one is filled in place; never a second entry of the same name. Returns the same object if
+ * nothing changes.
  */
 export function withEnv(container: Container, wanted: readonly EnvSetting[], override: boolean): EnvResult {
   const env: EnvVar[] = [...(container.env ?? [])];
@@ -26,7 +34,7 @@ export function withEnv(container: Container, wanted: readonly EnvSetting[], ove
       changed = true;
     } else if (existing.every((i) => isExactly(env[i], want))) {
       continue;
-    } else if (override) {
+    } else if (override || existing.every((i) => isUnset(env[i]) || isExactly(env[i], want))) {
       for (const i of existing) env[i] = { ...want };
       changed = true;
     } else {

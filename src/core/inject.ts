@@ -84,10 +84,15 @@ export function decide(namespaceAnnotations: Annotations | undefined, object: un
     const annotated = ownAnnotations(namespaceAnnotations).size + ownAnnotations(podAnnotations).size > 0;
     return skip(annotated ? 'nothing-configured' : 'namespace-not-annotated', roles, problems);
   }
+  if (settings.coreProtocolProblem !== undefined && roles.includes('core')) {
+    problems.push(protocolProblem(settings.coreProtocolProblem, reading.values.protocol));
+  }
   const attributes = attributePlan(pod, facts.namespace, settings.k8sAttributes, settings.resourceAttributes ?? []);
   const { containers, kept } = injectContainers(pod.spec.containers, targeting.targets, (role, c) => {
     const env = withEnv(c, settings.env(role, mounted), settings.override);
     const withAttributes = withResourceAttributes(env.container, attributes, settings.override);
+    problems.push(...withAttributes.late.map((name) => lateProblem(c.name, name)));
+    if (Array.isArray(c.envFrom) && withAttributes.container.env !== c.env) problems.push(envFromProblem(c.name));
     return {
       container: mounts.reduce(withMount, withAttributes.container),
       kept: [...env.kept, ...withAttributes.kept],
@@ -130,6 +135,25 @@ function injectContainers(
   });
   return { containers: changed ? next : containers, kept };
 }
+
+const protocolProblem = (message: string, protocol: string | undefined): Problem => ({
+  key: annotation('protocol'),
+  value: protocol,
+  kind: 'protocol-not-for-core',
+  message,
+});
+
+const lateProblem = (container: string, variable: string): Problem => ({
+  key: `container ${container}`,
+  kind: 'attribute-left-out',
+  message: `${variable} is defined after OTEL_RESOURCE_ATTRIBUTES, so its attribute is left out`,
+});
+
+const envFromProblem = (container: string): Problem => ({
+  key: `container ${container}`,
+  kind: 'env-from',
+  message: 'injected env vars take precedence over the same names from its envFrom',
+});
 
 function markAnnotations(current: Annotations | undefined, roles: readonly Role[], kept: readonly string[]) {
   const marked: Record<string, string> = { ...current, [annotation('injected')]: roles.join(',') };

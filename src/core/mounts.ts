@@ -23,7 +23,9 @@ export const caMount = (ca: CaSource): Mount => ({
 });
 
 export const clientCertMount = (cert: ClientCertSource): Mount => ({
-  volume: { name: CLIENT_CERT_VOLUME, secret: { secretName: cert.secret } },
+  // optional: a missing Secret volume keeps the pod in ContainerCreating; with it, the SDK exports without a client
+  // certificate (a collector that requires one refuses, and says so in its logs).
+  volume: { name: CLIENT_CERT_VOLUME, secret: { secretName: cert.secret, optional: true } },
   mountPath: cert.mountPath,
   key: annotation('client-cert-secret'),
   label: 'client certificate',

@@ -42,6 +42,17 @@ export interface Pod extends Open {
   spec: PodSpec;
 }
 
+// The API server refuses a pod whose annotations (keys and values) exceed 256 KiB, but only after admission.
+// Such a pod never runs, so it is not decided on: that spares the work a tenant's 100,000 keys would cost.
+export const MAX_ANNOTATIONS_SIZE = 256 * 1024;
+
+/** Keys plus values, in UTF-16 units: never more than the bytes the API server counts. */
+function annotationsSize(annotations: Record<string, unknown>): number {
+  let size = 0;
+  for (const [k, v] of Object.entries(annotations)) size += k.length + (typeof v === 'string' ? v.length : 0);
+  return size;
+}
+
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isStringMap = (x: unknown): boolean => isRecord(x) && Object.values(x).every((v) => typeof v === 'string');
 const optional = (x: unknown, check: (y: unknown) => boolean): boolean => x === undefined || check(x);
@@ -68,6 +79,9 @@ export function podShapeProblem(x: unknown): string | undefined {
   if (!optional(metadata, isRecord)) return 'metadata is not an object';
   if (isRecord(metadata)) {
     if (!optional(metadata.annotations, isStringMap)) return 'metadata.annotations is not a map of strings';
+    if (isRecord(metadata.annotations) && annotationsSize(metadata.annotations) > MAX_ANNOTATIONS_SIZE) {
+      return 'metadata.annotations exceed the 256 KiB the API server allows';
+    }
     if (!optional(metadata.labels, isStringMap)) return 'metadata.labels is not a map of strings';
   }
   if (!isRecord(spec)) return 'spec is missing';

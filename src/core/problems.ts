@@ -6,7 +6,8 @@ export interface Problem {
   readonly value?: string;
   readonly message: string;
   /** What kind of trouble, for the Event reason; absent means a bad annotation or label. */
-  readonly kind?: 'ca-missing' | 'ca-conflict' | 'client-cert-conflict';
+  readonly kind?:
+    'ca-missing' | 'ca-conflict' | 'client-cert-conflict' | 'env-from' | 'attribute-left-out' | 'protocol-not-for-core';
 }
 
 // The API server keeps each warning to 120 characters.

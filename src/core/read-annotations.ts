@@ -68,27 +68,33 @@ function readNamespace(namespace: Annotations | undefined): Reading {
 export const MAX_VALUE_LENGTH = 4096;
 // The API server shows at most 20 warnings; suggesting a key for more unknown keys than that is work nobody sees.
 const MAX_SUGGESTIONS = 20;
+// Problems kept per reading; past this a tenant's thousands of bad keys would become thousands of log fields,
+// warnings and Events. The rest are counted in one closing problem.
+export const MAX_PROBLEMS = 25;
 
 function parseRaw(own: Map<string, string>, origin: Origin): Reading {
   const values: Record<string, unknown> = {};
   const problems: Problem[] = [];
+  let unlisted = 0;
+  const report = (p: Problem) => (problems.length < MAX_PROBLEMS - 1 ? problems.push(p) : unlisted++);
   let suggestions = MAX_SUGGESTIONS;
   for (const [key, raw] of own) {
     const problem = placementProblem(key, origin, suggestions > 0);
     if (problem === null) continue;
     if (problem !== undefined) {
       if (!isKnownKey(key)) suggestions--;
-      problems.push({ key: PREFIX + key, message: problem });
+      report({ key: PREFIX + key, message: problem });
       continue;
     }
     if (raw.length > MAX_VALUE_LENGTH) {
-      problems.push({ key: PREFIX + key, value: raw, message: `longer than ${MAX_VALUE_LENGTH} characters` });
+      report({ key: PREFIX + key, value: raw, message: `longer than ${MAX_VALUE_LENGTH} characters` });
       continue;
     }
     const parsed = KEYS[key as Key].parse(raw);
     if (parsed.ok) values[key] = parsed.value;
-    else problems.push({ key: PREFIX + key, value: raw, message: parsed.reason });
+    else report({ key: PREFIX + key, value: raw, message: parsed.reason });
   }
+  if (unlisted > 0) problems.push({ key: `${PREFIX}*`, message: `${unlisted} more problems not listed` });
   return { values, problems };
 }
 

@@ -1,5 +1,5 @@
 import { encodeAttributeValue, formatAttributes, keysIn, withoutKeys, type Attribute } from './attribute-list.js';
-import { isExactly, type EnvResult } from './container-env.js';
+import { isExactly, isUnset, type EnvResult } from './container-env.js';
 import type { Container, EnvVar, Pod } from './pod.js';
 import { isBlankOrComma, trimEndWhere } from './text.js';
 
@@ -103,25 +103,29 @@ function attributesFor(plan: AttributePlan, container: string, fields: readonly 
  * before the entry that references them. A value the container already has wins key by key (ours are appended
  * for the keys it lacks) unless `override`; a `valueFrom` entry is kept whole unless `override`.
  */
-export function withResourceAttributes(container: Container, plan: AttributePlan, override: boolean): EnvResult {
+export function withResourceAttributes(
+  container: Container,
+  plan: AttributePlan,
+  override: boolean,
+): EnvResult & { readonly late: readonly string[] } {
   const env = container.env ?? [];
   const at = env.findIndex((e) => e.name === RESOURCE_ATTRIBUTES);
   const current = env[at];
   const fromReference = current?.valueFrom !== undefined;
-  if (fromReference && !override) return { container, kept: [RESOURCE_ATTRIBUTES] };
+  if (fromReference && !override) return { container, kept: [RESOURCE_ATTRIBUTES], late: [] };
 
   const currentText = fromReference ? '' : (current?.value ?? '');
   const needed = fieldVarsNeeded(plan, currentText, override);
-  const { usable, insert, replaced, kept } = placeFieldVars(needed, env, at, override);
+  const { usable, insert, replaced, kept, late } = placeFieldVars(needed, env, at, override);
   const ours = attributesFor(plan, container.name, usable);
   const entry: EnvVar = { name: RESOURCE_ATTRIBUTES, value: merged(currentText, ours, override) };
   const same = isExactly(current, entry) && insert.length === 0 && replaced.size === 0;
-  if (ours.length === 0 || same) return { container, kept };
+  if (ours.length === 0 || same) return { container, kept, late };
 
   const next = env.map((e, i) => replaced.get(i) ?? e);
   if (at === -1) next.push(...insert, entry);
   else next.splice(at, 1, ...insert, entry);
-  return { container: { ...container, env: next }, kept };
+  return { container: { ...container, env: next }, kept, late };
 }
 
 /** The downward-API variables whose attributes will be written: not set by the annotation, nor kept from the pod. */
@@ -134,13 +138,16 @@ function fieldVarsNeeded(plan: AttributePlan, currentText: string, override: boo
 
 /**
  * Where each downward-API variable comes from: added before the entry that references it, already there exactly,
- * or defined differently by the pod (kept, and its attribute left out, unless `override` replaces it).
+ * defined differently by the pod (kept, and its attribute left out, unless `override` replaces it), or unset by
+ * the pod (filled in place). `late`: the pod's own variables defined after the entry, whose attributes the kubelet
+ * could not expand and are therefore left out.
  */
 function placeFieldVars(fields: readonly FieldVar[], env: readonly EnvVar[], at: number, override: boolean) {
   const usable: FieldVar[] = [];
   const insert: EnvVar[] = [];
   const replaced = new Map<number, EnvVar>();
   const kept: string[] = [];
+  const late: string[] = [];
   for (const f of fields) {
     const i = env.findIndex((e) => e.name === f.env.name);
     if (i === -1) {
@@ -149,7 +156,7 @@ function placeFieldVars(fields: readonly FieldVar[], env: readonly EnvVar[], at:
       continue;
     }
     if (!isExactly(env[i], f.env)) {
-      if (!override) {
+      if (!override && !isUnset(env[i])) {
         kept.push(f.env.name);
         continue;
       }
@@ -157,8 +164,9 @@ function placeFieldVars(fields: readonly FieldVar[], env: readonly EnvVar[], at:
     }
     // A variable defined after the entry that references it is not expanded by the kubelet.
     if (at === -1 || i < at) usable.push(f);
+    else late.push(f.env.name);
   }
-  return { usable, insert, replaced, kept };
+  return { usable, insert, replaced, kept, late };
 }
 
 /** The container's list with ours added: appended for missing keys, or (override) replacing the keys we set. */

@@ -24,7 +24,8 @@ export interface ClientCertSource {
 
 /** A value, or a reference: the headers (an API key, say) come from a Secret and never appear in the pod spec. */
 export type EnvSource =
-  { readonly value: string } | { readonly valueFrom: { readonly secretKeyRef: { name: string; key: string } } };
+  | { readonly value: string }
+  | { readonly valueFrom: { readonly secretKeyRef: { name: string; key: string; optional: true } } };
 export type EnvSetting = { readonly name: string } & EnvSource;
 
 /** Which mounted files the env may point at: a skipped mount takes its env vars with it. */
@@ -45,6 +46,8 @@ export interface Settings {
   readonly resourceAttributes: readonly Attribute[] | undefined;
   /** The env vars each role gets, in a fixed order. */
   env(role: Role, mounted: Mounted): readonly EnvSetting[];
+  /** Set when the protocol is one the core cannot export with: the core then gets no endpoints (see below). */
+  readonly coreProtocolProblem: string | undefined;
 }
 
 /** The env vars the injector manages; `override: "true"` may replace exactly these. */
@@ -66,6 +69,17 @@ export const MANAGED_ENV = [
   'OTEL_EXPORTER_OTLP_HEADERS',
 ] as const;
 type Managed = (typeof MANAGED_ENV)[number];
+
+/**
+ * The core (Go's otlp*grpc exporters) reads no protocol variable and speaks gRPC to the host and port of whatever
+ * endpoint it is given. Given an HTTP collector's address it would fail to export, so under a non-gRPC protocol it
+ * gets none of these and keeps what its Helm values say; the processors (Python) follow the protocol.
+ */
+const GRPC_ONLY_FOR_CORE: ReadonlySet<Managed> = new Set([
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_PROTOCOL',
+]);
 
 /** Processors export traces only: they get none of these. */
 const METRICS_ONLY: ReadonlySet<Managed> = new Set([
@@ -89,14 +103,17 @@ export function settingsFrom(values: Values): Settings {
   const ca = caOf(values);
   const clientCert = clientCertOf(values);
   const wanted = wantedEnv(values, ca, clientCert);
+  const coreOffGrpc = values.protocol !== undefined && values.protocol !== 'grpc';
   const env = (role: Role, mounted: Mounted): EnvSetting[] =>
     MANAGED_ENV.flatMap((name) => {
-      const value = wanted[name];
+      const value = name === 'OTEL_EXPORTER_OTLP_TIMEOUT' ? timeoutFor(role, values['export-timeout']) : wanted[name];
       const needs = NEEDS[name];
       if (value === undefined || (role === 'processor' && METRICS_ONLY.has(name))) return [];
+      if (role === 'core' && coreOffGrpc && GRPC_ONLY_FOR_CORE.has(name)) return [];
       if (needs !== undefined && !mounted[needs]) return [];
       return [typeof value === 'string' ? { name, value } : { name, ...value }];
     });
+  const anyEndpoint = values.endpoint ?? values['tracing-endpoint'] ?? values['metrics-endpoint'];
   return {
     inject: values.inject ?? true,
     override: values.override ?? false,
@@ -105,7 +122,21 @@ export function settingsFrom(values: Values): Settings {
     k8sAttributes: values['k8s-attributes'] ?? true,
     resourceAttributes: values['resource-attributes'],
     env,
+    coreProtocolProblem:
+      coreOffGrpc && anyEndpoint !== undefined
+        ? 'the AI Gateway core exports over gRPC only: its endpoints are left to its Helm values'
+        : undefined,
   };
+}
+
+/**
+ * OTEL_EXPORTER_OTLP_TIMEOUT as each role's SDK reads it: the core's Go SDK in milliseconds, as the specification
+ * says; the processors' Python SDK in seconds, as a float (open-telemetry/opentelemetry-python#4044).
+ */
+function timeoutFor(role: Role, ms: number | undefined): string | undefined {
+  if (ms === undefined) return undefined;
+  // ms is a whole number ≥ 1, so ms / 1000 ≥ 0.001 prints as a plain decimal, never in exponent form.
+  return role === 'core' ? String(ms) : String(ms / 1000);
 }
 
 function caOf(values: Values): CaSource | undefined {
@@ -136,7 +167,13 @@ function wantedEnv(values: Values, ca: CaSource | undefined, client: ClientCertS
       ? undefined
       : {
           valueFrom: {
-            secretKeyRef: { name: headersSecret, key: values['headers-secret-key'] ?? DEFAULT_HEADERS_KEY },
+            // optional: a missing Secret must not keep the gateway from starting (it would sit in
+            // CreateContainerConfigError); the SDK then sends no headers.
+            secretKeyRef: {
+              name: headersSecret,
+              key: values['headers-secret-key'] ?? DEFAULT_HEADERS_KEY,
+              optional: true as const,
+            },
           },
         };
   const wanted: Readonly<Record<Managed, string | EnvSource | undefined>> = {
@@ -153,7 +190,7 @@ function wantedEnv(values: Values, ca: CaSource | undefined, client: ClientCertS
     OTEL_TRACES_SAMPLER_ARG: values['traces-sampler-arg'],
     OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
     OTEL_EXPORTER_OTLP_COMPRESSION: values.compression,
-    OTEL_EXPORTER_OTLP_TIMEOUT: asText(values['export-timeout']),
+    OTEL_EXPORTER_OTLP_TIMEOUT: undefined, // per role: timeoutFor
     OTEL_EXPORTER_OTLP_HEADERS: headers,
   };
   return wanted;

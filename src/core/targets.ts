@@ -23,18 +23,29 @@ export interface Targeting {
  * `reg.internal:5000/mirror/aigw@sha256:…` → `aigw`.
  */
 export function imageName(image: string): string {
-  const withoutDigest = image.split('@', 1)[0] ?? '';
-  const lastSegment = withoutDigest.slice(withoutDigest.lastIndexOf('/') + 1);
-  const colon = lastSegment.indexOf(':');
-  return (colon === -1 ? lastSegment : lastSegment.slice(0, colon)).toLowerCase();
+  return repositorySegments(image).at(-1) ?? '';
 }
+
+/** The path segments of an image reference's repository, registry included, without tag or digest, lowercased. */
+function repositorySegments(image: string): string[] {
+  const withoutDigest = image.split('@', 1)[0] ?? '';
+  const slash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.indexOf(':', slash + 1);
+  return (colon === -1 ? withoutDigest : withoutDigest.slice(0, colon)).toLowerCase().split('/');
+}
+
+// F5's processor-labs images: `private-registry.f5.com/aigw/processor-labs/prompt-guard:v0.0.1`, `…/data-security…`.
+const PROCESSOR_LABS = ['aigw', 'processor-labs'];
 
 /** The role an image implies, if it is one of AI Gateway's. */
 export function roleOfImage(image: string | undefined): Role | undefined {
   if (image === undefined) return undefined;
-  const name = imageName(image);
+  const segments = repositorySegments(image);
+  const name = segments.at(-1) ?? '';
   if (name === 'aigw') return 'core';
   if (name.startsWith('aigw-processor')) return 'processor';
+  const parents = segments.slice(-3, -1);
+  if (parents.length === 2 && parents.every((s, i) => s === PROCESSOR_LABS[i])) return 'processor';
   return undefined;
 }
 

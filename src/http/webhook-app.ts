@@ -8,10 +8,10 @@ import { badRequest, closeIfUnread, reviewRoute, type Handled, type RouteDeps } 
 // The API server caps its own requests near 3 MiB and a review carries object and oldObject;
 // 7 MiB leaves room for two legal 1 MiB pods plus JSON overhead, and refuses anything larger.
 export const BODY_LIMIT_BYTES = 7 * 1024 * 1024;
-// Bodies held at once across all connections. A review is ~5-15 KB, so this is over a thousand honest reviews at
-// once, but only two of the largest: a parsed 7 MiB body takes several times that in heap, and the container's
-// limit is 256 MiB (measured in docs/benchmarks.md).
-export const IN_FLIGHT_BODY_BYTES = 16 * 1024 * 1024;
+// Bodies held at once across all connections. A review is ~5-15 KB, so this is hundreds of honest reviews at
+// once, but only one of the largest: a hostile 5 MB body can take ~100 MB of heap while it is parsed and decided
+// (measured by test/http/hostile.test.ts), and the container's limit is 256 MiB.
+export const IN_FLIGHT_BODY_BYTES = 8 * 1024 * 1024;
 
 export type ReviewHandler = (review: AdmissionReview) => Promise<Handled>;
 

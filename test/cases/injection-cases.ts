@@ -28,7 +28,7 @@ const PROTOCOL = 'OTEL_EXPORTER_OTLP_PROTOCOL';
 const COMPRESSION = 'OTEL_EXPORTER_OTLP_COMPRESSION';
 const TIMEOUT = 'OTEL_EXPORTER_OTLP_TIMEOUT';
 const HEADERS = 'OTEL_EXPORTER_OTLP_HEADERS';
-const secretRef = (name: string, key: string) => ({ secretKeyRef: { name, key } });
+const secretRef = (name: string, key: string) => ({ secretKeyRef: { name, key, optional: true } });
 const clientEnv = (path: string, metrics: boolean) => ({
   OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE: `${path}/tls.crt`,
   OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: `${path}/tls.key`,
@@ -240,23 +240,60 @@ export const CASES: InjectionCase[] = [
     patched: true,
   },
   {
-    name: 'protocol, compression and export-timeout on a processor',
+    name: 'protocol, compression and export-timeout on a processor: the timeout in seconds, as Python reads it',
     namespace: { protocol: 'http/protobuf', compression: 'none', 'export-timeout': '10000' },
     pod: processorPod(),
-    otel: { processor: { [PROTOCOL]: 'http/protobuf', [COMPRESSION]: 'none', [TIMEOUT]: '10000' } },
+    otel: { processor: { [PROTOCOL]: 'http/protobuf', [COMPRESSION]: 'none', [TIMEOUT]: '10' } },
     patched: true,
   },
   {
-    name: 'over HTTP the endpoint shorthand gives per-signal URLs ending in /v1/traces and /v1/metrics',
-    namespace: { endpoint: 'https://collector:4318/', protocol: 'http/json' },
-    pod: corePod(),
+    name: 'export-timeout below a second: core in milliseconds, processor as a decimal of seconds',
+    namespace: { 'export-timeout': '500ms', 'k8s-attributes': 'false' },
+    pod: pod({
+      labels: { 'aigw-otel.io/role': 'processor' },
+      containers: [
+        container({ name: 'core', image: CORE_IMAGE }),
+        container({ name: 'labs', image: 'private-registry.f5.com/aigw/processor-labs/prompt-guard:v0.0.1' }),
+      ],
+    }),
+    otel: { core: { [TIMEOUT]: '0.5' }, labs: { [TIMEOUT]: '0.5' } },
+    patched: true,
+  },
+  {
+    name: 'export-timeout 1ms on the core and a processor-labs image (a processor by its image)',
+    namespace: { 'export-timeout': '1', 'k8s-attributes': 'false' },
+    pod: pod({
+      containers: [
+        container({ name: 'core', image: CORE_IMAGE }),
+        container({ name: 'labs', image: 'private-registry.f5.com/aigw/processor-labs/data-security:v0.0.1' }),
+      ],
+    }),
+    otel: { core: { [TIMEOUT]: '1' }, labs: { [TIMEOUT]: '0.001' } },
+    injected: 'core,processor',
+    patched: true,
+  },
+  {
+    name: 'over HTTP the endpoint shorthand gives processors per-signal URLs; the core (gRPC only) keeps its own, warned',
+    namespace: { endpoint: 'https://collector:4318/', protocol: 'http/protobuf', 'k8s-attributes': 'false' },
+    pod: pod({
+      containers: [
+        container({ name: 'core', image: CORE_IMAGE }),
+        container({ name: 'processor', image: PROCESSOR_IMAGE }),
+      ],
+    }),
     otel: {
-      aigw: {
-        [TRACES]: 'https://collector:4318/v1/traces',
-        [METRICS]: 'https://collector:4318/v1/metrics',
-        [PROTOCOL]: 'http/json',
-      },
+      core: {},
+      processor: { [TRACES]: 'https://collector:4318/v1/traces', [PROTOCOL]: 'http/protobuf' },
     },
+    warnings: [/protocol="http\/protobuf": the AI Gateway core exports over gRPC only/],
+    patched: true,
+  },
+  {
+    name: 'protocol http/json is refused: neither SDK sends OTLP/JSON',
+    namespace: { endpoint: ENDPOINT, protocol: 'http/json', 'k8s-attributes': 'false' },
+    pod: corePod(),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    warnings: [/protocol="http\/json": http\/json: no AI Gateway SDK exports OTLP\/JSON/],
     patched: true,
   },
   {
@@ -276,7 +313,7 @@ export const CASES: InjectionCase[] = [
     pod: corePod(),
     otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
     warnings: [
-      /protocol="http": must be one of grpc, http\/protobuf, http\/json/,
+      /protocol="http": must be one of grpc, http\/protobuf$/,
       /compression="zstd": must be one of gzip, none/,
       /export-timeout="never": not a duration/,
     ],
@@ -834,7 +871,61 @@ export const CASES: InjectionCase[] = [
     warnings: [/auto-rollout: only valid as a namespace annotation/],
     patched: true,
   },
+  // --- fidelity to the SDKs: unset entries, envFrom, attributes that cannot be expanded ---
+  {
+    name: 'an entry of ours with value "" or no value is unset to the SDK: filled in place, not kept',
+    namespace: { endpoint: ENDPOINT, 'k8s-attributes': 'false' },
+    pod: corePod({ env: [{ name: TRACES, value: '' }, { name: 'LOG_LEVEL', value: 'info' }, { name: METRICS }] }),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    envOrder: { aigw: [TRACES, 'LOG_LEVEL', METRICS] },
+    kept: undefined,
+    patched: true,
+  },
+  {
+    name: 'an unset downward-API variable of ours is filled in place and its attribute written',
+    namespace: { endpoint: ENDPOINT },
+    pod: corePod({ env: [{ name: 'OTEL_RESOURCE_ATTRIBUTES_NODE_NAME', value: '' }] }),
+    resource: { aigw: K8S_CORE },
+    kept: undefined,
+    patched: true,
+  },
+  {
+    name: 'a container with envFrom is warned, once, that injected values take precedence',
+    namespace: { endpoint: ENDPOINT, 'k8s-attributes': 'false' },
+    pod: (() => {
+      const p = corePod();
+      p.spec.containers[0] = { ...p.spec.containers[0], envFrom: [{ configMapRef: { name: 'aigw-env' } }] } as never;
+      return p;
+    })(),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    warnings: [/container aigw: injected env vars take precedence over the same names from its envFrom/],
+    patched: true,
+  },
+  {
+    name: "the pod's own downward-API variable after OTEL_RESOURCE_ATTRIBUTES: attribute left out, with a warning",
+    namespace: { endpoint: ENDPOINT },
+    pod: corePod({
+      env: [
+        { name: 'OTEL_RESOURCE_ATTRIBUTES', value: 'team=gw' },
+        {
+          name: 'OTEL_RESOURCE_ATTRIBUTES_NODE_NAME',
+          valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } },
+        },
+      ],
+    }),
+    resource: { aigw: { ...(({ 'k8s.node.name': _node, ...rest }) => rest)(K8S_CORE), team: 'gw' } },
+    warnings: [/container aigw: OTEL_RESOURCE_ATTRIBUTES_NODE_NAME is defined after OTEL_RESOURCE_ATTRIBUTES/],
+    patched: true,
+  },
   // --- length caps: a tenant's long strings are refused before any parsing ---
+  {
+    name: 'annotations over the 256 KiB the API server allows: not decided on, admitted as is with a warning',
+    namespace: { endpoint: ENDPOINT },
+    pod: corePod({ annotations: { 'example.com/blob': 'x'.repeat(256 * 1024) } }),
+    otel: { aigw: {} },
+    warnings: [/pod: metadata.annotations exceed the 256 KiB the API server allows/],
+    patched: false,
+  },
   {
     name: 'a pod value over 4096 characters is skipped with a warning, the namespace value stays',
     namespace: { endpoint: ENDPOINT, 'ca-configmap': 'collector-ca' },

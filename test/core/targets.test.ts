@@ -15,6 +15,11 @@ describe('role from the image', () => {
     ['private-registry.f5.com/aigw/aigw-cli:1', 'aigw-cli', undefined],
     ['docker.io/istio/proxyv2:1.24.0', 'proxyv2', undefined],
     ['aigw.example.com/nginx:1', 'nginx', undefined],
+    ['private-registry.f5.com/aigw/processor-labs/prompt-guard:v0.0.1', 'prompt-guard', 'processor'],
+    ['private-registry.f5.com/aigw/processor-labs/data-security:v0.0.1', 'data-security', 'processor'],
+    ['reg.internal:5000/mirror/aigw/processor-labs/prompt-guard@sha256:0123', 'prompt-guard', 'processor'],
+    ['registry.example/processor-labs/prompt-guard:1', 'prompt-guard', undefined],
+    ['private-registry.f5.com/aigw/processor-labs:v1', 'processor-labs', undefined],
     ['', '', undefined],
   ])('%j is %j → %s', (image, name, role) => {
     expect(imageName(image)).toBe(name);

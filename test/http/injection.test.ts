@@ -81,7 +81,11 @@ describe('injection over HTTPS, one namespace per case', () => {
     if (c.clientCert !== undefined) {
       const volume = after.spec.volumes?.find((v) => v.name === 'collector-client-cert-volume');
       if (c.clientCert === null) expect(volume?.secret).toBeUndefined();
-      else expect(volume).toEqual({ name: 'collector-client-cert-volume', secret: { secretName: c.clientCert } });
+      else
+        expect(volume).toEqual({
+          name: 'collector-client-cert-volume',
+          secret: { secretName: c.clientCert, optional: true },
+        });
     }
     for (const [name, path] of Object.entries(c.clientCertMount ?? {})) {
       const mount = containerNamed(after, name).volumeMounts?.find((m) => m.name === 'collector-client-cert-volume');

@@ -66,7 +66,7 @@ describe('admission protocol', () => {
   });
 
   it('admits a 1 MiB pod', async () => {
-    const big = corePod({ annotations: { 'example.com/blob': 'x'.repeat(1024 * 1024) } });
+    const big = corePod({ env: [{ name: 'BLOB', value: 'x'.repeat(1024 * 1024) }] });
     const res = await server.post(review(big)).expect(200);
     expect(res.body.response.patchType).toBe('JSONPatch');
   });
