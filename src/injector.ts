@@ -14,6 +14,7 @@ import type { Annotations } from './core/read-annotations.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { AutoRollout, RolloutTuning } from './rollout/auto-rollout.js';
+import { autoRolloutNotEnabled } from './rollout/not-enabled.js';
 import { loadKeyPair } from './tls/key-pair.js';
 import { recordKeyPair, watchKeyPair } from './tls/watch-key-pair.js';
 
@@ -112,12 +113,17 @@ async function startSources(
   logger.info({ server: kc.getCurrentCluster()?.server }, 'cluster mode: namespaces from the API server');
   const api = kubeApi(kc, config.instance);
   const tuning = options.clusterTuning ?? DEFAULT_TUNING;
-  const rollout = await createRollout({ api, config, logger, metrics, options, namespaces: () => namespaces.all() });
-  const namespaces = clusterNamespaceSource(api, logger, metrics, tuning, (...change) =>
-    rollout?.rollout.namespaceChanged(...change),
-  );
-  const election = rollout && startElection(rollout.elector, namespaces.synced);
   const events = eventRecorder(api, logger);
+  const rollout = await createRollout({ api, config, logger, metrics, options, namespaces: () => namespaces.all() });
+  const notEnabled = config.autoRollout
+    ? undefined
+    : autoRolloutNotEnabled({ logger, warn: (target, reason, text) => events.warn(target, reason, text) });
+  const namespaces = clusterNamespaceSource(api, logger, metrics, tuning, (...change) => {
+    rollout?.rollout.namespaceChanged(...change);
+    notEnabled?.namespaceChanged(...change);
+  });
+  void namespaces.synced.then(() => notEnabled?.synced(namespaces.all()));
+  const election = rollout && startElection(rollout.elector, namespaces.synced);
   return {
     namespaces,
     handlerDeps: {
@@ -144,8 +150,12 @@ interface RolloutWiring {
   readonly namespaces: () => ReadonlyMap<string, Annotations>;
 }
 
-/** Auto-rollout and its Lease election; only the leader rolls workloads. Off without POD_NAMESPACE. */
+/** Auto-rollout and its Lease election; only the leader rolls workloads. Off without AUTO_ROLLOUT or POD_NAMESPACE. */
 async function createRollout({ api, config, logger, metrics, options, namespaces }: RolloutWiring) {
+  if (!config.autoRollout) {
+    logger.info('auto-rollout off: AUTO_ROLLOUT is not true (manifests/components/auto-rollout enables it)');
+    return undefined;
+  }
   if (config.rolloutLease === undefined) {
     logger.info('auto-rollout off: POD_NAMESPACE is not set, so there is no Lease to elect a leader with');
     return undefined;

@@ -20,6 +20,11 @@ export interface Config {
    * undefined in standalone mode or without POD_NAMESPACE, and then auto-rollout is off.
    */
   readonly rolloutLease: { readonly namespace: string; readonly name: string } | undefined;
+  /**
+   * AUTO_ROLLOUT=true: this install may roll workloads (manifests/components/auto-rollout sets it together with the
+   * RBAC it needs). Off, a namespace asking for auto-rollout is told so by a log line and an Event.
+   */
+  readonly autoRollout: boolean;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -46,6 +51,9 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
   const instance = env.HOSTNAME?.trim() || 'aigw-otel-injector';
   const filePollIntervalMs = readInterval(env, 'FILE_POLL_INTERVAL_MS', errors);
   const rolloutLease = readLease(env, errors);
+  const autoRollout = (env.AUTO_ROLLOUT?.trim() || 'false').toLowerCase();
+  if (autoRollout !== 'true' && autoRollout !== 'false')
+    errors.push(`AUTO_ROLLOUT="${env.AUTO_ROLLOUT}" is not true or false`);
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -59,6 +67,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
       instance,
       filePollIntervalMs,
       rolloutLease,
+      autoRollout: autoRollout === 'true',
     }),
   };
 }

@@ -20,11 +20,12 @@ export interface Workload {
 }
 
 /**
- * A short hash of the configuration a namespace's annotations give its pods: the parsed, valid values (a bad
+ * A short hash of the configuration a namespace's annotations give its pods — or, with a pod template's
+ * annotations, that template's pods (the template's own keys win, as at admission): the parsed, valid values (a bad
  * value counts as absent, as it does at admission), without `auto-rollout` itself, in a fixed key order.
  */
-export function configHash(namespace: Annotations | undefined): string {
-  const { 'auto-rollout': _switch, ...values } = readAnnotations(namespace, 'namespace').values;
+export function configHash(namespace: Annotations | undefined, template?: Annotations): string {
+  const { 'auto-rollout': _switch, ...values } = readEffective(namespace, template).values;
   const canonical = JSON.stringify(Object.entries(values).sort(([a], [b]) => (a < b ? -1 : 1)));
   // 16 hex digits: a change detector, not a secret; short enough to read in `kubectl describe`.
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
@@ -34,25 +35,32 @@ export function autoRolloutOn(namespace: Annotations | undefined): boolean {
   return readAnnotations(namespace, 'namespace').values['auto-rollout'] === true;
 }
 
-export type RolloutSkip = 'not-an-ai-gateway-workload' | 'already-at-hash' | 'never-rolled';
+export type RolloutSkip =
+  'not-an-ai-gateway-workload' | 'injection-disabled' | 'already-at-hash' | 'unchanged' | 'never-rolled';
 
 /**
- * Whether a workload should be rolled to `hash`: its template must be one the role rules match, and its
- * `config-hash` must differ. A template that never carried the annotation rolls only on an observed change
- * (`changed`), so turning `auto-rollout` on or restarting the injector does not restart every gateway.
+ * Whether a workload should be rolled, and to which hash (its own effective configuration's). Never a workload
+ * the role rules do not match, nor one whose effective configuration says `inject: "false"`. With `previous`
+ * (the namespace's annotations before an observed change), only when that change altered this workload's
+ * effective configuration; without it (a new leader catching up), only a workload carrying an out-of-date hash.
+ * A template that never carried the annotation rolls only on an observed change, so turning `auto-rollout` on or
+ * restarting the injector does not restart every gateway.
  */
 export function rolloutNeeded(
   namespace: Annotations | undefined,
   workload: Workload,
-  hash: string,
-  changed: boolean,
-): { roll: true } | { roll: false; reason: RolloutSkip } {
+  previous: Annotations | undefined,
+): { roll: true; hash: string } | { roll: false; reason: RolloutSkip } {
   const { template } = workload;
-  const values = readEffective(namespace, template.metadata?.annotations).values;
+  const own = template.metadata?.annotations;
+  const values = readEffective(namespace, own).values;
   const asPod: Pod = { metadata: template.metadata ?? {}, spec: template.spec };
   if (findTargets(asPod, values).targets.length === 0) return { roll: false, reason: 'not-an-ai-gateway-workload' };
-  const current = template.metadata?.annotations?.[CONFIG_HASH];
+  if (values.inject === false) return { roll: false, reason: 'injection-disabled' };
+  const hash = configHash(namespace, own);
+  const current = own?.[CONFIG_HASH];
   if (current === hash) return { roll: false, reason: 'already-at-hash' };
-  if (current === undefined && !changed) return { roll: false, reason: 'never-rolled' };
-  return { roll: true };
+  if (previous !== undefined && configHash(previous, own) === hash) return { roll: false, reason: 'unchanged' };
+  if (current === undefined && previous === undefined) return { roll: false, reason: 'never-rolled' };
+  return { roll: true, hash };
 }

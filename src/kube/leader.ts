@@ -1,6 +1,6 @@
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { KubeApi } from './api.js';
+import { KubeError, type KubeApi } from './api.js';
 import { sleep } from './backoff.js';
 import type { LeaseRecord } from './lease-api.js';
 
@@ -42,6 +42,7 @@ export class LeaderElector {
   private leading = false;
   private observed: { version: string; at: number } | undefined;
   private lastRenewed = 0;
+  private forbiddenTold = false;
 
   constructor(
     private readonly api: KubeApi,
@@ -72,6 +73,13 @@ export class LeaderElector {
       const err = error instanceof Error ? error.message : String(error);
       const overdue = this.now() - this.lastRenewed > this.tuning.renewDeadlineMs;
       if (this.leading) this.deps.logger.warn({ err, overdue }, 'lease renewal failed');
+      if (error instanceof KubeError && error.status === 403 && !this.forbiddenTold) {
+        this.forbiddenTold = true;
+        this.deps.logger.error(
+          { err, lease: this.lease.name, namespace: this.lease.namespace },
+          'auto-rollout is enabled but the Lease is not permitted: apply manifests/components/auto-rollout',
+        );
+      }
       if (overdue) this.set(false);
     }
   }

@@ -37,9 +37,16 @@ export const ROLLOUT_EVENT_REASON = 'TelemetryConfigRollout';
  * setting `aigw-otel.io/config-hash` on the pod template. Only the leader acts. One namespace at a time, each
  * change once: a workload already at the hash is left alone, so repeated events and other replicas add nothing.
  */
+/** What is pending for a namespace: the annotations before the first unhandled change, and/or a catch-up. */
+interface Pending {
+  /** Before the change; workloads roll only if the change altered their effective configuration. */
+  readonly previous?: Annotations;
+  /** A new leader's catch-up: workloads carrying an out-of-date hash. */
+  readonly catchUp: boolean;
+}
+
 export class AutoRollout {
-  /** Namespace → whether an actual change was seen (workloads never rolled roll only then). */
-  private readonly queue = new Map<string, boolean>();
+  private readonly queue = new Map<string, Pending>();
   private readonly failures = new Map<string, number>();
   private running: Promise<void> | undefined;
   private readonly stopper = new AbortController();
@@ -49,16 +56,21 @@ export class AutoRollout {
     this.tuning = deps.tuning ?? DEFAULT_ROLLOUT_TUNING;
   }
 
-  /** From the informer: a namespace's annotations changed. */
+  /**
+   * From the informer: a namespace's annotations changed. A namespace that appears is no change (GitOps creates
+   * it together with its workloads, which are configured at admission), nor one that goes.
+   */
   namespaceChanged(name: string, previous: Annotations | undefined, current: Annotations | undefined): void {
-    if (current === undefined || !autoRolloutOn(current)) return;
-    if (previous !== undefined && configHash(previous) === configHash(current)) return;
-    this.enqueue(name, true);
+    if (previous === undefined || current === undefined || !autoRolloutOn(current)) return;
+    if (configHash(previous) === configHash(current)) return;
+    this.enqueue(name, { previous, catchUp: false });
   }
 
   /** From the elector: reconcile every auto-rollout namespace's workloads that carry an old hash. */
   leadershipAcquired(): void {
-    for (const [name, annotations] of this.deps.namespaces()) if (autoRolloutOn(annotations)) this.enqueue(name, false);
+    for (const [name, annotations] of this.deps.namespaces()) {
+      if (autoRolloutOn(annotations)) this.enqueue(name, { catchUp: true });
+    }
   }
 
   /** Resolves when nothing is queued or running; for tests and shutdown. */
@@ -71,33 +83,38 @@ export class AutoRollout {
     this.queue.clear();
   }
 
-  private enqueue(name: string, changed: boolean): void {
+  private enqueue(name: string, pending: Pending): void {
     if (this.stopper.signal.aborted) return;
-    this.queue.set(name, (this.queue.get(name) ?? false) || changed);
+    const queued = this.queue.get(name);
+    // The earliest `previous` is what the workloads were configured from.
+    this.queue.set(name, {
+      previous: queued?.previous ?? pending.previous,
+      catchUp: (queued?.catchUp ?? false) || pending.catchUp,
+    });
     this.running ??= this.drain().finally(() => (this.running = undefined));
   }
 
   private async drain(): Promise<void> {
     for (let next = this.take(); next !== undefined; next = this.take()) {
-      const [name, changed] = next;
+      const [name, pending] = next;
       if (!this.deps.isLeader()) {
         this.deps.logger.debug({ namespace: name }, 'auto-rollout: not the leader, leaving it to the leader');
         continue;
       }
-      const ok = await this.rollNamespace(name, changed);
+      const ok = await this.rollNamespace(name, pending);
       if (ok) this.failures.delete(name);
-      else void this.retryLater(name, changed);
+      else void this.retryLater(name, pending);
     }
   }
 
-  private take(): [string, boolean] | undefined {
+  private take(): [string, Pending] | undefined {
     const first = this.queue.entries().next();
     if (first.done === true) return undefined;
     this.queue.delete(first.value[0]);
     return first.value;
   }
 
-  private async retryLater(name: string, changed: boolean): Promise<void> {
+  private async retryLater(name: string, pending: Pending): Promise<void> {
     const { logger } = this.deps;
     const { tuning } = this;
     const failures = (this.failures.get(name) ?? 0) + 1;
@@ -108,16 +125,15 @@ export class AutoRollout {
       return;
     }
     await sleep(backoffMs(failures, tuning.backoffBaseMs, tuning.backoffCapMs), this.stopper.signal);
-    this.enqueue(name, changed);
+    this.enqueue(name, pending);
   }
 
   /** Rolls what needs rolling in one namespace; false when something failed and the namespace should be retried. */
-  private async rollNamespace(name: string, changed: boolean): Promise<boolean> {
+  private async rollNamespace(name: string, pending: Pending): Promise<boolean> {
     const { api, logger } = this.deps;
     const { tuning } = this;
     const annotations = this.deps.namespaces().get(name);
     if (annotations === undefined || !autoRolloutOn(annotations)) return true;
-    const hash = configHash(annotations);
     let workloads: Workload[];
     try {
       workloads = await api.listWorkloads(name, tuning.requestTimeoutMs);
@@ -127,8 +143,12 @@ export class AutoRollout {
     }
     let ok = true;
     for (const workload of workloads) {
-      if (!rolloutNeeded(annotations, workload, hash, changed).roll) continue;
-      ok = (await this.roll(workload, hash)) && ok;
+      const needed = [
+        ...(pending.previous === undefined ? [] : [rolloutNeeded(annotations, workload, pending.previous)]),
+        ...(pending.catchUp ? [rolloutNeeded(annotations, workload, undefined)] : []),
+      ].find((n) => n.roll);
+      if (needed === undefined) continue;
+      ok = (await this.roll(workload, needed.hash)) && ok;
     }
     return ok;
   }

@@ -57,7 +57,7 @@ beforeAll(async () => {
   const start = (hostname: string) =>
     startTestInjector(
       undefined,
-      { HOSTNAME: hostname, POD_NAMESPACE: 'aigw-otel-injector' },
+      { HOSTNAME: hostname, POD_NAMESPACE: 'aigw-otel-injector', AUTO_ROLLOUT: 'true' },
       {
         kubeConfig: api.kubeConfig(),
         clusterTuning: { ...DEFAULT_TUNING, backoffBaseMs: 20, backoffCapMs: 200 },
@@ -129,6 +129,20 @@ describe('auto-rollout against the stand-in API server, two injector replicas', 
     expect(hashOf('Deployment', 'manual', 'aigw')).toBeUndefined();
   });
 
+  it('a namespace that appears rolls nothing; a change rolls only workloads whose effective configuration changed', async () => {
+    api.setWorkload('Deployment', 'mixed', 'mixed-core', template(CORE_IMAGE));
+    api.setWorkload('Deployment', 'mixed', 'mixed-opted-out', template(CORE_IMAGE, { [a('inject')]: 'false' }));
+    api.setWorkload('Deployment', 'mixed', 'mixed-own', template(CORE_IMAGE, { [a('endpoint')]: 'https://mine:4317' }));
+    api.setNamespace('mixed', config('https://collector:4317')); // ADDED, as GitOps creates it with its workloads
+    await quietFor(500);
+    expect(Object.keys(patches()).filter((k) => k.includes('mixed'))).toEqual([]);
+    api.setNamespace('mixed', config('https://collector-2:4317'));
+    await eventually(() => patches()['deployments/mixed-core'] === 1, 5000, 'mixed-core rolled');
+    await quietFor(500);
+    expect(Object.keys(patches()).filter((k) => k.includes('mixed'))).toEqual(['deployments/mixed-core']);
+    expect(hashOf('Deployment', 'mixed', 'mixed-core')).toBe(configHash(config('https://collector-2:4317')));
+  });
+
   it('the next change rolls again, once; after the leader stops, the other replica reconciles and rolls', async () => {
     const third = config('https://collector-3:4317');
     api.setNamespace('gateways', third);
@@ -150,6 +164,7 @@ describe('auto-rollout against the stand-in API server, two injector replicas', 
       'statefulsets/aigw-processors-f5': 3,
       'daemonsets/labelled': 3,
       'deployments/stale': 2,
+      'deployments/mixed-core': 1,
     });
     expect(hashOf('DaemonSet', 'gateways', 'labelled')).toBe(configHash(last));
   });

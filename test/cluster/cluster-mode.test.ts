@@ -26,6 +26,7 @@ beforeAll(async () => {
   api.setNamespace('ca-lookup-fails', ns('collector-ca'));
   api.setNamespace('events', ns('collector-ca'));
   api.setNamespace('plain');
+  api.setNamespace('wants-rollout', { 'aigw-otel.io/endpoint': ENDPOINT, 'aigw-otel.io/auto-rollout': 'true' });
   api.delays.list = 300;
   server = await startTestInjector(
     undefined,
@@ -54,6 +55,19 @@ async function admit(namespace: string, overrides: Record<string, unknown> = {})
 }
 
 describe('cluster mode over HTTPS, against the stand-in API server', () => {
+  it('auto-rollout asked for by a namespace, not enabled in this install: a log line and one Event, no rollout', async () => {
+    await eventually(() => [...api.events.values()].some((e) => e.reason === 'AutoRolloutNotEnabled'), 5000);
+    const events = [...api.events.values()].filter((e) => e.reason === 'AutoRolloutNotEnabled');
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      type: 'Warning',
+      involvedObject: { kind: 'Namespace', name: 'wants-rollout' },
+      message: expect.stringContaining('manifests/components/auto-rollout') as unknown,
+    });
+    expect(server.logs()).toMatch(/"namespace":"wants-rollout".*auto-rollout asked for but not enabled/);
+    expect(api.requests.some((r) => r.path.startsWith('/apis/'))).toBe(false);
+  });
+
   it('becomes ready once the first (slow) list has arrived; healthz is 200 throughout', async () => {
     await request(server.adminUrl).get('/healthz').expect(200);
     await eventually(async () => (await request(server.adminUrl).get('/readyz')).status === 200, 5000);

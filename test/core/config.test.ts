@@ -29,6 +29,16 @@ describe('configuration', () => {
     expect(r.ok && r.config.rolloutLease).toEqual(lease);
   });
 
+  it.each([
+    [{}, false],
+    [{ AUTO_ROLLOUT: 'true' }, true],
+    [{ AUTO_ROLLOUT: 'TRUE' }, true],
+    [{ AUTO_ROLLOUT: 'false' }, false],
+  ])('auto-rollout from %o: %s', (env, on) => {
+    const r = readConfig(env);
+    expect(r.ok && r.config.autoRollout).toBe(on);
+  });
+
   it('reports every bad variable at once, by name', () => {
     const r = readConfig({ PORT: 'https', ADMIN_PORT: '70000', LOG_LEVEL: 'loud', TLS_CERT_FILE: ' ' });
     expect(r.ok).toBe(false);
@@ -47,6 +57,7 @@ describe('configuration', () => {
     [{ FILE_POLL_INTERVAL_MS: '5' }, /FILE_POLL_INTERVAL_MS="5" is not a whole number of milliseconds from 100/],
     [{ POD_NAMESPACE: 'Injector_NS' }, /POD_NAMESPACE="Injector_NS" is not a namespace name/],
     [{ POD_NAMESPACE: 'x', LEASE_NAME: 'Lease!' }, /LEASE_NAME="Lease!" is not a valid object name/],
+    [{ AUTO_ROLLOUT: 'yes' }, /AUTO_ROLLOUT="yes" is not true or false/],
   ])('refuses %o', (env, message) => {
     const r = readConfig(env);
     expect(r.ok).toBe(false);

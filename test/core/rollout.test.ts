@@ -53,16 +53,54 @@ const workload = (image: string, annotations?: Record<string, string>, labels?: 
 });
 
 describe('rolloutNeeded', () => {
-  const hash = configHash(base);
+  const before = { ...base, [a('endpoint')]: 'https://old:4317' };
+  const hashOf = (t?: Record<string, string>) => configHash(base, t);
   it.each([
-    ['a core workload at an old hash', workload(CORE_IMAGE, { [CONFIG_HASH]: 'old' }), false, true],
-    ['a processor workload never rolled, on a change', workload(PROCESSOR_IMAGE), true, true],
-    ['a workload of the role label', workload('registry/gateway:1', undefined, { [a('role')]: 'core' }), true, true],
-    ['a workload never rolled, without a change', workload(CORE_IMAGE), false, 'never-rolled'],
-    ['a workload already at the hash', workload(CORE_IMAGE, { [CONFIG_HASH]: hash }), true, 'already-at-hash'],
-    ['nginx', workload('nginx:1.27'), true, 'not-an-ai-gateway-workload'],
-  ])('%s', (_name, w, changed, expected) => {
-    const result = rolloutNeeded(base, w, hash, changed);
+    ['a core workload at an old hash, catching up', workload(CORE_IMAGE, { [CONFIG_HASH]: 'old' }), undefined, true],
+    ['a processor workload never rolled, on a change', workload(PROCESSOR_IMAGE), before, true],
+    ['a workload of the role label', workload('registry/gateway:1', undefined, { [a('role')]: 'core' }), before, true],
+    ['a workload never rolled, without a change', workload(CORE_IMAGE), undefined, 'never-rolled'],
+    ['a workload already at the hash', workload(CORE_IMAGE, { [CONFIG_HASH]: hashOf() }), before, 'already-at-hash'],
+    ['nginx', workload('nginx:1.27'), before, 'not-an-ai-gateway-workload'],
+    [
+      'a template that says inject: "false"',
+      workload(CORE_IMAGE, { [a('inject')]: 'false', [CONFIG_HASH]: 'old' }),
+      before,
+      'injection-disabled',
+    ],
+    [
+      'injection switched back on in the namespace',
+      workload(CORE_IMAGE, { [CONFIG_HASH]: 'old' }),
+      { ...before, [a('inject')]: 'false' },
+      true,
+    ],
+    [
+      'a template whose own endpoint hides the namespace change',
+      workload(CORE_IMAGE, { [a('endpoint')]: 'https://mine:4317' }),
+      before,
+      'unchanged',
+    ],
+    [
+      'a template whose own endpoint hides the change, at its old hash',
+      workload(CORE_IMAGE, { [a('endpoint')]: 'https://mine:4317', [CONFIG_HASH]: 'old' }),
+      before,
+      'unchanged',
+    ],
+    [
+      'a template that overrides another key: the change still reaches it',
+      workload(CORE_IMAGE, { [a('metric-export-interval')]: '5s' }),
+      before,
+      true,
+    ],
+  ])('%s', (_name, w, previous, expected) => {
+    const result = rolloutNeeded(base, w, previous);
     expect(result.roll ? true : result.reason).toBe(expected);
+    if (result.roll) expect(result.hash).toBe(hashOf(w.template.metadata?.annotations));
+  });
+
+  it('skips a workload when the namespace itself says inject: "false"', () => {
+    const off = { ...base, [a('inject')]: 'false' };
+    const result = rolloutNeeded(off, workload(CORE_IMAGE, { [CONFIG_HASH]: 'old' }), base);
+    expect(result).toEqual({ roll: false, reason: 'injection-disabled' });
   });
 });

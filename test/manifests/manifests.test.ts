@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PATHS } from '../../src/http/webhook-app.js';
@@ -12,9 +13,17 @@ const NS = 'aigw-otel-injector';
 const overlays = hasKubectl
   ? (() => {
       const { root, caPem } = manifestsWithCerts();
+      // The opt-in component added to an overlay with one line, as the README says.
+      const withRollout = join(root, 'manifests/overlays/cert-manager-auto-rollout');
+      mkdirSync(withRollout);
+      writeFileSync(
+        join(withRollout, 'kustomization.yaml'),
+        'resources:\n  - ../cert-manager\ncomponents:\n  - ../../components/auto-rollout\n',
+      );
       return {
         'cert-manager': { objects: render('manifests/overlays/cert-manager'), caPem },
         'static-certs': { objects: render(join(root, 'manifests/overlays/static-certs')), caPem },
+        'cert-manager + auto-rollout': { objects: render(withRollout), caPem },
       };
     })()
   : undefined;
@@ -144,13 +153,14 @@ describe.skipIf(!hasKubectl)('manifests, rendered offline by kubectl kustomize',
     expect(find(objects, 'Issuer', cert.spec.issuerRef.name)).toBeDefined();
   });
 
-  it('the ClusterRole and the leader-election Role grant exactly the API calls the code makes', async () => {
-    const { objects } = overlays?.['cert-manager'] ?? { objects: [] };
+  /** The API calls the code makes, as group/resource:verb; `rollout` adds those only auto-rollout makes. */
+  async function callsMade(rollout: boolean): Promise<Set<string>> {
     const stand = await new StandInApiServer().start();
     stand.setNamespace('x');
     const kinds = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
     for (const kind of kinds) stand.setWorkload(kind, 'x', 'aigw', { metadata: {}, spec: { containers: [] } });
     const api = kubeApi(stand.kubeConfig());
+    expect(Object.keys(api)).toHaveLength(11);
     // Every method of the API adapter, once: the requests it makes are the code's API calls.
     await api.listNamespaces({ limit: 10, timeoutMs: 1000 });
     const end = await api.watchNamespaces(
@@ -172,25 +182,24 @@ describe.skipIf(!hasKubectl)('manifests, rendered offline by kubectl kustomize',
     };
     await api.createEvent(event);
     await api.patchEventCount('x', 'e', 2, event.time);
-    await api.listWorkloads('x', 1000);
-    for (const kind of kinds)
-      await api.patchTemplateAnnotations({ kind, name: 'aigw', namespace: 'x' }, { a: 'b' }, 1000);
-    const record = {
-      holder: 'me',
-      durationSeconds: 15,
-      transitions: 0,
-      acquireTime: new Date(),
-      renewTime: new Date(),
-    };
-    const version = await api.createLease(NS, 'aigw-otel-injector', record, 1000);
-    await api.getLease(NS, 'aigw-otel-injector', 1000);
-    await api.updateLease(NS, 'aigw-otel-injector', record, version, 1000);
+    if (rollout) {
+      await api.listWorkloads('x', 1000);
+      for (const kind of kinds)
+        await api.patchTemplateAnnotations({ kind, name: 'aigw', namespace: 'x' }, { a: 'b' }, 1000);
+      const record = {
+        holder: 'me',
+        durationSeconds: 15,
+        transitions: 0,
+        acquireTime: new Date(),
+        renewTime: new Date(),
+      };
+      const version = await api.createLease(NS, 'aigw-otel-injector', record, 1000);
+      await api.getLease(NS, 'aigw-otel-injector', 1000);
+      await api.updateLease(NS, 'aigw-otel-injector', record, version, 1000);
+    }
     end();
     await stand.stop();
-    expect(Object.keys(api)).toHaveLength(11);
-
-    // group/resource:verb, with the namespace and name where the rules can narrow them.
-    const used = new Set(
+    return new Set(
       stand.requests.map(({ method, path, query }) => {
         const parts = path.split('/').filter(Boolean);
         const [group, rest] = parts[0] === 'api' ? ['', parts.slice(2)] : [parts[1] ?? '', parts.slice(3)];
@@ -202,31 +211,47 @@ describe.skipIf(!hasKubectl)('manifests, rendered offline by kubectl kustomize',
         return `${group}/${resource}:${verb}`;
       }),
     );
-    type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
-    const grants = (rules: Rule[]) =>
-      rules.flatMap((r) =>
-        r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`))),
-      );
-    const clusterRules = find(objects, 'ClusterRole').rules as Rule[];
+  }
+
+  type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
+  const grants = (rules: Rule[]) =>
+    rules.flatMap((r) =>
+      r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`))),
+    );
+  const envOf = (objects: K8sObject[]) =>
+    find(objects, 'Deployment').spec.template.spec.containers[0].env as { name: string; valueFrom?: unknown }[];
+
+  it('without auto-rollout: the ClusterRole grants exactly the calls the code makes, no workloads, no Lease', async () => {
+    const { objects } = overlays?.['cert-manager'] ?? { objects: [] };
+    const roles = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role');
+    expect(roles.map((r) => r.metadata.name)).toEqual(['aigw-otel-injector']);
+    const granted = grants(find(objects, 'ClusterRole').rules as Rule[]);
+    expect(new Set(granted).size, 'no grant twice').toBe(granted.length);
+    expect([...granted].sort()).toEqual([...(await callsMade(false))].sort());
+    expect(envOf(objects).map((e) => e.name)).not.toContain('AUTO_ROLLOUT');
+  });
+
+  it('the auto-rollout component adds exactly what auto-rollout calls, leases only in its namespace', async () => {
+    const { objects } = overlays?.['cert-manager + auto-rollout'] ?? { objects: [] };
+    const clusterRules = objects.filter((o) => o.kind === 'ClusterRole').flatMap((r) => r.rules as Rule[]);
     const role = find(objects, 'Role');
     expect(role.metadata.namespace, 'leases only in the injector namespace').toBe(NS);
     expect(clusterRules.flatMap((r) => r.apiGroups)).not.toContain('coordination.k8s.io');
     const granted = [...grants(clusterRules), ...grants(role.rules as Rule[])];
     expect(new Set(granted).size, 'no grant twice').toBe(granted.length);
-    expect([...granted].sort()).toEqual([...used].sort());
+    expect([...granted].sort()).toEqual([...(await callsMade(true))].sort());
     // get and update name the one Lease; create cannot be narrowed by name.
     for (const rule of role.rules as Rule[]) {
       if (!rule.verbs.includes('create')) expect(rule.resourceNames).toEqual(['aigw-otel-injector']);
     }
-    const bindings = [find(objects, 'ClusterRoleBinding'), find(objects, 'RoleBinding')];
+    const bindings = objects.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding');
+    expect(bindings).toHaveLength(3);
     for (const binding of bindings) {
       expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'aigw-otel-injector', namespace: NS }]);
     }
     expect(find(objects, 'RoleBinding').roleRef.name).toBe(role.metadata.name);
-    const env = find(objects, 'Deployment').spec.template.spec.containers[0].env as {
-      name: string;
-      valueFrom?: unknown;
-    }[];
+    const env = envOf(objects);
+    expect(env.find((e) => e.name === 'AUTO_ROLLOUT')).toEqual({ name: 'AUTO_ROLLOUT', value: 'true' });
     expect(env.find((e) => e.name === 'POD_NAMESPACE')?.valueFrom).toEqual({
       fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' },
     });
