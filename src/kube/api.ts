@@ -1,8 +1,9 @@
-import { CoreV1Api, PatchStrategy, Watch } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { appsApi, type AppsApi } from './apps-api.js';
 import { absentOn404, asKubeError, call, type KubeError, withTimeout } from './calls.js';
 import { leaseApi, type LeaseApi } from './lease-api.js';
+import { openWatch } from './watch-stream.js';
 import type { Annotations } from '../core/read-annotations.js';
 import { ownAnnotationsOf } from '../namespaces/parse-file.js';
 
@@ -40,12 +41,16 @@ export interface KubeEvent {
 export interface KubeApi extends AppsApi, LeaseApi {
   /** namespaces list */
   listNamespaces(options: { limit: number; continueToken?: string; timeoutMs: number }): Promise<NamespacePage>;
-  /** namespaces watch; resolves once the stream is open, with a function that ends it. */
+  /**
+   * namespaces watch; resolves at once with a function that ends it. A response whose headers have not arrived
+   * within `headersTimeoutMs` ends it with an error, as does any other failure.
+   */
   watchNamespaces(
     resourceVersion: string,
     timeoutSeconds: number,
     onEvent: (event: WatchEvent) => void,
     onDone: (error: KubeError | undefined) => void,
+    headersTimeoutMs?: number,
   ): Promise<() => void>;
   /** namespaces get: annotations, or null when there is no such namespace. */
   getNamespace(name: string, timeoutMs: number): Promise<Annotations | null>;
@@ -64,7 +69,6 @@ const annotationsOf = (o: { metadata?: { annotations?: Record<string, string> } 
 /** KubeApi over @kubernetes/client-node, with its default credential loading done by the caller. */
 export function kubeApi(kc: KubeConfig, instance = 'aigw-otel-injector'): KubeApi {
   const core = kc.makeApiClient(CoreV1Api);
-  const watcher = new Watch(kc);
   return {
     ...appsApi(kc),
     ...leaseApi(kc),
@@ -77,16 +81,15 @@ export function kubeApi(kc: KubeConfig, instance = 'aigw-otel-injector'): KubeAp
           continue: list.metadata?._continue || undefined,
         };
       }),
-    watchNamespaces: async (resourceVersion, timeoutSeconds, onEvent, onDone) => {
-      const params = { resourceVersion, allowWatchBookmarks: true, timeoutSeconds };
-      const controller = await watcher.watch(
+    watchNamespaces: (resourceVersion, timeoutSeconds, onEvent, onDone, headersTimeoutMs = WATCH_HEADERS_TIMEOUT_MS) =>
+      openWatch(
+        kc,
         '/api/v1/namespaces',
-        params,
-        (type: string, object: Record<string, unknown>) => onEvent(toWatchEvent(type, object)),
-        (error: unknown) => onDone(error ? asKubeError(error) : undefined),
-      );
-      return () => controller.abort();
-    },
+        { resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
+        headersTimeoutMs,
+        (type, object) => onEvent(toWatchEvent(type, object)),
+        (error) => onDone(error ? asKubeError(error) : undefined),
+      ),
     getNamespace: (name, timeoutMs) =>
       absentOn404(async () => annotationsOf(await core.readNamespace({ name }, withTimeout(timeoutMs)))),
     getConfigMapKeys: (namespace, name, timeoutMs) =>
@@ -126,6 +129,8 @@ export function kubeApi(kc: KubeConfig, instance = 'aigw-otel-injector'): KubeAp
   };
 }
 
+// The API server sends a watch's headers at once; one silent this long is stalled, and the watch is retried.
+const WATCH_HEADERS_TIMEOUT_MS = 30_000;
 // Events are best effort and off the review path; a slow API server must not pile them up.
 const EVENT_TIMEOUT_MS = 5000;
 

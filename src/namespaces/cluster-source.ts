@@ -34,7 +34,7 @@ export function clusterNamespaceSource(
   tuning: ClusterSourceTuning = DEFAULT_TUNING,
   onChange?: NamespaceChange,
 ): NamespaceSource & { synced: Promise<void>; all: () => ReadonlyMap<string, Annotations> } {
-  const cache = new Map<string, Annotations>();
+  const cache = new StampedCache();
   const stopper = new AbortController();
   let synced = false;
   let markSynced: () => void = () => undefined;
@@ -54,18 +54,56 @@ export function clusterNamespaceSource(
   };
 }
 
-function missResolver(api: KubeApi, cache: Map<string, Annotations>, logger: Logger, tuning: ClusterSourceTuning) {
+/**
+ * The informer's cache, counting its writes: a cache-miss GET that answers after a watch event (or a relist) for
+ * the same namespace must not overwrite the newer state. A stamp of writes, rather than comparing
+ * resourceVersions, which the API conventions call opaque.
+ */
+class StampedCache extends Map<string, Annotations> {
+  private generation = 0;
+  private readonly writes = new Map<string, number>();
+
+  stamp(name: string): string {
+    return `${this.generation}/${this.writes.get(name) ?? 0}`;
+  }
+
+  override set(name: string, annotations: Annotations): this {
+    this.bump(name);
+    return super.set(name, annotations);
+  }
+
+  override delete(name: string): boolean {
+    this.bump(name);
+    return super.delete(name);
+  }
+
+  override clear(): void {
+    this.generation++;
+    this.writes.clear();
+    super.clear();
+  }
+
+  private bump(name: string): void {
+    // Only names the cache has seen are counted; the map stays as large as the cache itself, plus deletions.
+    this.writes.set(name, (this.writes.get(name) ?? 0) + 1);
+  }
+}
+
+function missResolver(api: KubeApi, cache: StampedCache, logger: Logger, tuning: ClusterSourceTuning) {
   const pending = new Map<string, Promise<Annotations | undefined>>();
   const failedUntil = new Map<string, number>();
   return (name: string): Promise<Annotations | undefined> => {
     const inFlight = pending.get(name);
     if (inFlight !== undefined) return inFlight;
     if ((failedUntil.get(name) ?? 0) > Date.now()) return Promise.resolve(undefined);
+    const asked = cache.stamp(name);
     const request = api
       .getNamespace(name, tuning.missTimeoutMs)
       .then(
         (annotations) => {
           failedUntil.delete(name);
+          // The watch (or a relist) spoke about this namespace while we asked: what it said is newer.
+          if (cache.stamp(name) !== asked) return cache.get(name);
           if (annotations === null) return undefined;
           cache.set(name, annotations);
           return annotations;

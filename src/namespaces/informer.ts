@@ -172,16 +172,18 @@ export class NamespaceInformer {
         if (error !== undefined && !this.signal.aborted) return reject(error);
         resolve('closed');
       };
-      this.api.watchNamespaces(this.resourceVersion, tuning.watchTimeoutSeconds, onEvent, onDone).then(
-        (end) => {
-          this.endWatch = end;
-          if (this.signal.aborted) end();
-        },
-        (error: unknown) => {
-          watchdog.stop();
-          reject(error instanceof Error ? error : new Error(String(error)));
-        },
-      );
+      this.api
+        .watchNamespaces(this.resourceVersion, tuning.watchTimeoutSeconds, onEvent, onDone, tuning.listTimeoutMs)
+        .then(
+          (end) => {
+            this.endWatch = end;
+            if (this.signal.aborted) end();
+          },
+          (error: unknown) => {
+            watchdog.stop();
+            reject(error instanceof Error ? error : new Error(String(error)));
+          },
+        );
     });
   }
 }

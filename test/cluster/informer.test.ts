@@ -49,6 +49,31 @@ describe('namespace informer against the stand-in API server', () => {
     await eventually(() => source.get('b') instanceof Promise, 2000, 'b still cached');
   });
 
+  it('abandons a watch whose response never starts, and retries it', async () => {
+    source.stop();
+    api.stallWatches = true;
+    const quick = { ...FAST, listTimeoutMs: 300 };
+    source = clusterNamespaceSource(kubeApi(api.kubeConfig()), log.logger, createMetrics(), quick);
+    await source.synced;
+    await eventually(() => api.watchCalls() >= 3, 5000, 'the stalled watch is given up and asked again');
+    api.stallWatches = false;
+    api.setNamespace('after-stall', ep('http://after:4317'));
+    await eventually(async () => (await endpointOf('after-stall')) === 'http://after:4317', 5000);
+    expect(log.text()).toMatch(/no response headers within 300 ms/);
+  });
+
+  it('a cache-miss GET that answers after a newer watch event does not overwrite it', async () => {
+    await eventually(() => api.watchCalls() === 1);
+    api.setNamespace('racy', ep('http://old:4317'), true); // created; the watch has not told us yet
+    api.delays['get-namespace'] = 400;
+    const miss = source.get('racy'); // the GET reads the old state, then takes 400 ms to answer
+    await new Promise((r) => setTimeout(r, 100));
+    api.setNamespace('racy', ep('http://new:4317')); // the watch brings the newer state first
+    await eventually(() => source.get('racy') instanceof Promise === false, 2000, 'the watch event arrived');
+    expect(await miss).toEqual(ep('http://new:4317'));
+    expect(await endpointOf('racy')).toBe('http://new:4317');
+  });
+
   it('resumes a dropped watch from its resourceVersion, without listing again', async () => {
     await eventually(() => api.watchCalls() === 1);
     api.dropWatches();

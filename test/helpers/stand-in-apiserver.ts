@@ -73,6 +73,8 @@ export class StandInApiServer {
   readonly delays: Partial<Record<'list' | 'get-namespace' | 'get-configmap', number>> = {};
   /** Answer these request kinds with 500. */
   readonly failing = new Set<'list' | 'get-configmap' | 'events' | 'leases' | 'workloads'>();
+  /** Watches get no answer at all, not even headers (an API server stalled behind a dead proxy). */
+  stallWatches = false;
   /** How a watch from a compacted resourceVersion is refused: an HTTP 410, or a 200 with an ERROR event. */
   expiredWatchAs: 'http' | 'event' = 'event';
 
@@ -229,8 +231,9 @@ export class StandInApiServer {
     }
     const name = parts[3] ?? '';
     if (parts.length === 4 && method === 'GET') {
-      await wait(this.delays['get-namespace']);
+      // Read, then answer: a slow answer carries the state of when it was read, as a real one does.
       const ns = this.namespaces.get(name);
+      await wait(this.delays['get-namespace']);
       return ns ? json(200, ns) : json(404, status(404, 'NotFound', `namespaces "${name}" not found`));
     }
     if (parts[4] === 'configmaps' && method === 'GET') {
@@ -386,6 +389,7 @@ export class StandInApiServer {
   }
 
   private watch(query: URLSearchParams, res: ServerResponse): void {
+    if (this.stallWatches) return;
     const from = Number(query.get('resourceVersion') ?? 0);
     if (from < this.compactedBefore) {
       if (this.expiredWatchAs === 'http') {
