@@ -84,9 +84,11 @@ export function kubeApi(kc: KubeConfig, instance = 'aigw-otel-injector'): KubeAp
     watchNamespaces: (resourceVersion, timeoutSeconds, onEvent, onDone, headersTimeoutMs = WATCH_HEADERS_TIMEOUT_MS) =>
       openWatch(
         kc,
-        '/api/v1/namespaces',
-        { resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
-        headersTimeoutMs,
+        {
+          path: '/api/v1/namespaces',
+          params: { resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
+          headersTimeoutMs,
+        },
         (type, object) => onEvent(toWatchEvent(type, object)),
         (error) => onDone(error ? asKubeError(error) : undefined),
       ),

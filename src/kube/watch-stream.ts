@@ -12,11 +12,15 @@ export type WatchError = Error & { statusCode?: number };
  * stalled API server would hold the informer forever; here a deadline covers the headers, and the returned
  * function ends the watch at any time. Each line of the stream is one event; `onDone` is called exactly once.
  */
+export interface WatchRequest {
+  readonly path: string;
+  readonly params: Readonly<Record<string, string | number | boolean>>;
+  readonly headersTimeoutMs: number;
+}
+
 export async function openWatch(
   kc: KubeConfig,
-  path: string,
-  params: Readonly<Record<string, string | number | boolean>>,
-  headersTimeoutMs: number,
+  { path, params, headersTimeoutMs }: WatchRequest,
   onEvent: (type: string, object: Record<string, unknown>) => void,
   onDone: (error: WatchError | undefined) => void,
 ): Promise<() => void> {
