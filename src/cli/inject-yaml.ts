@@ -1,4 +1,4 @@
-import { isMap, isSeq, parseAllDocuments, type Document } from 'yaml';
+import { isCollection, isMap, isSeq, parseAllDocuments, type Document } from 'yaml';
 import { mutatePod, type NamespaceLookup } from '../admission/mutate-pods.js';
 import type { Operation } from '../core/patch.js';
 
@@ -52,9 +52,11 @@ export async function injectYaml(
       if (problem !== undefined) return { ok: false, error: `${where}${describe(item)}: ${problem}` };
     }
   }
+  // Never fold a long value over lines: a `$(…)` reference split by a line continuation is unreadable in a diff.
+  const render = (d: Document) => d.toString({ lineWidth: 0 });
   // A document after the first keeps its own `---` when it had one; others get one.
   const output = documents
-    .map((d, i) => (i === 0 || String(d).startsWith('---') ? String(d) : `---\n${String(d)}`))
+    .map((d, i) => (i === 0 || render(d).startsWith('---') ? render(d) : `---\n${render(d)}`))
     .join('');
   return { ok: true, value: { output, warnings } };
 }
@@ -128,6 +130,17 @@ async function injectObject(item: unknown, at: (string | number)[], ctx: Context
   return undefined;
 }
 
+/**
+ * What the injector adds is written in block style, one entry a line, so a pull request shows one line per
+ * variable: each flow collection on the way to a change (`env: [...]`, `containers: [...]`) becomes block style.
+ */
+function blockAlong(doc: Document, path: readonly (string | number)[]): void {
+  for (let i = 1; i < path.length; i++) {
+    const node = doc.getIn(path.slice(0, i), true);
+    if (isCollection(node) && node.flow === true) node.flow = false;
+  }
+}
+
 /** One JSON Patch operation, applied to the YAML node at `prefix` + the op's path (RFC 6901 unescaped). */
 function applyToDocument(doc: Document, prefix: readonly (string | number)[], op: Operation): void {
   const segments = op.path
@@ -135,6 +148,7 @@ function applyToDocument(doc: Document, prefix: readonly (string | number)[], op
     .slice(1)
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   const path = [...prefix, ...segments];
+  blockAlong(doc, path);
   const parent = doc.getIn(path.slice(0, -1), true);
   const last = path.at(-1) as string;
   const key: string | number = isSeq(parent) ? Number(last) : last;

@@ -32,6 +32,22 @@ describe('injectYaml (in process)', () => {
     expect(await injectYaml('', lookup, 'default')).toEqual({ ok: true, value: { output: '', warnings: [] } });
   });
 
+  it('writes what it adds in block style, one value a line, never folded over lines', async () => {
+    const flow = job.replace(
+      'containers: [{name: gw, image: aigw}]',
+      'containers: [{name: gw, image: aigw, env: [{name: A, value: b}]}]',
+    );
+    const r = await injectYaml(flow, lookup, 'default');
+    const output = r.ok ? r.value.output : '';
+    expect(output).toMatch(/^ +- name: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT\n +value: https:\/\/c:4317$/m);
+    expect(output).toMatch(/^ +- name: OTEL_RESOURCE_ATTRIBUTES_POD_NAME\n +valueFrom:\n +fieldRef:\n/m);
+    expect(output).toMatch(
+      /^ +value: k8s\.namespace\.name=default,k8s\.pod\.name=\$\(OTEL_RESOURCE_ATTRIBUTES_POD_NAME\),.*,k8s\.job\.name=once$/m,
+    );
+    expect(output).not.toMatch(/\\$/m);
+    expect(output).not.toMatch(/\{ *name: OTEL_/);
+  });
+
   it.each([
     ['a scalar document', 'just words', /document 1: not a Kubernetes object/],
     [
