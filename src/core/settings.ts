@@ -124,7 +124,7 @@ export function settingsFrom(values: Values): Settings {
     env,
     coreProtocolProblem:
       coreOffGrpc && anyEndpoint !== undefined
-        ? 'the AI Gateway core exports over gRPC only: its endpoints are left to its Helm values'
+        ? 'the AI Gateway core exports over gRPC only; its Helm endpoints stay in force'
         : undefined,
   };
 }

@@ -92,6 +92,19 @@ describe('run (in process)', () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it('check: a protocol the core cannot use is a warning on stderr, exit 0', async () => {
+    const r = await runCheck({ command: 'check', file: '-' }, () =>
+      Promise.resolve(
+        'kind: Namespace\nmetadata:\n  name: gw\n  annotations:\n    aigw-otel.io/endpoint: https://c:4318\n    aigw-otel.io/protocol: http/protobuf\n',
+      ),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('1 namespace(s) checked, no problems\n');
+    expect(r.stderr).toMatch(
+      /^document 1: namespace gw: warning: aigw-otel.io\/protocol="http\/protobuf": the AI Gateway core exports over gRPC only/,
+    );
+  });
+
   it('check: a broken file is invalid input', async () => {
     const r = await runCheck({ command: 'check', file: '-' }, () =>
       Promise.resolve('kind: Namespace\nmetadata: {name: ['),

@@ -160,6 +160,22 @@ describe('validating namespaces: what is let through', () => {
     ]);
   });
 
+  it.each([
+    ['with an endpoint', { [p('endpoint')]: 'https://c:4318', [p('protocol')]: 'http/protobuf' }, true],
+    ['without an endpoint (the core keeps its own anyway)', { [p('protocol')]: 'http/protobuf' }, false],
+    ['over gRPC', { [p('endpoint')]: 'https://c:4317', [p('protocol')]: 'grpc' }, false],
+  ])('a non-gRPC protocol %s is admitted with a warning about the core: %s', async (_n, annotations, warned) => {
+    const { response } = (await validate(nsReview(annotations))).body;
+    expect(response.allowed).toBe(true);
+    expect(response.warnings ?? []).toEqual(
+      warned
+        ? [
+            'aigw-otel.io/protocol="http/protobuf": the AI Gateway core exports over gRPC only; its Helm endpoints stay in force',
+          ]
+        : [],
+    );
+  });
+
   it('on UPDATE, changing a value to a bad one is refused', async () => {
     const body = nsReview(
       { [p('metric-export-interval')]: 'later' },
