@@ -56,21 +56,18 @@ function fieldOf(pod: PodContext, fieldPath: string): string {
 
 /** The files of one volume, or an error as the kubelet reports a FailedMount. */
 export function volumeFiles(volume: Volume, pod: PodContext, cluster: ClusterObjects): FileSpec[] {
-  if (volume.secret) {
-    const data = cluster.secrets[volume.secret.secretName];
+  const source = volume.secret
+    ? { kind: 'secret', name: volume.secret.secretName as string, spec: volume.secret, store: cluster.secrets }
+    : volume.configMap
+      ? { kind: 'configmap', name: volume.configMap.name as string, spec: volume.configMap, store: cluster.configMaps }
+      : undefined;
+  if (source !== undefined) {
+    const data = source.store[source.name];
     if (data === undefined) {
-      if (volume.secret.optional === true) return [];
-      throw new Error(`FailedMount: secret "${volume.secret.secretName}" not found`);
+      if (source.spec.optional === true) return [];
+      throw new Error(`FailedMount: ${source.kind} "${source.name}" not found`);
     }
-    return fromMap(data, volume.secret.items, volume.secret.defaultMode ?? DEFAULT_MODE);
-  }
-  if (volume.configMap) {
-    const data = cluster.configMaps[volume.configMap.name];
-    if (data === undefined) {
-      if (volume.configMap.optional === true) return [];
-      throw new Error(`FailedMount: configmap "${volume.configMap.name}" not found`);
-    }
-    return fromMap(data, volume.configMap.items, volume.configMap.defaultMode ?? DEFAULT_MODE);
+    return fromMap(data, source.spec.items, source.spec.defaultMode ?? DEFAULT_MODE);
   }
   if (volume.projected) {
     const mode: number = volume.projected.defaultMode ?? DEFAULT_MODE;
