@@ -44,6 +44,8 @@ export async function openWatch(
   const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
   const req = send(url, { ...options, method: 'GET', signal: controller.signal }, (res) => {
     clearTimeout(deadline);
+    // Ending the watch aborts the response too, which then emits an error: expected, and handled here.
+    res.on('error', (error) => finish(error));
     if (res.statusCode !== 200) {
       res.resume();
       const code = res.statusCode ?? 0;
@@ -66,8 +68,9 @@ function stream(
   onEvent: (type: string, object: Record<string, unknown>) => void,
   finish: (error: WatchError | undefined) => void,
 ): void {
-  res.on('error', (error) => finish(error));
   const lines = createInterface({ input: res, crlfDelay: Infinity });
+  // readline re-emits the response's errors (a cut connection) on itself.
+  lines.on('error', (error) => finish(error));
   lines.on('line', (line) => {
     let event: { type?: unknown; object?: unknown };
     try {
