@@ -70,7 +70,7 @@ function stream(
 ): void {
   const lines = createInterface({ input: res, crlfDelay: Infinity });
   // readline re-emits the response's errors (a cut connection) on itself.
-  lines.on('error', (error) => finish(error));
+  lines.on('error', (error: Error) => finish(error));
   lines.on('line', (line) => {
     let event: { type?: unknown; object?: unknown };
     try {
