@@ -4,10 +4,10 @@
  * volume's `defaultMode` or the item's `mode`, the group set to the pod's `fsGroup` when there is one, and the
  * service-account token owned by `runAsUser`. The layout is the kubelet's atomic writer's: the files live in a
  * timestamped directory, `..data` points at it, and each key is a symlink through `..data`.
- * Needs root (chown); the caller skips otherwise.
+ * Ownership needs root (chown); as another user the files are written with the modes only.
  */
 import { chmodSync, chownSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 // The API's default for defaultMode on Secret, ConfigMap, downward-API and projected volumes.
 const DEFAULT_MODE = 0o644;
@@ -96,17 +96,19 @@ export function volumeFiles(volume: Volume, pod: PodContext, cluster: ClusterObj
 /** Writes a volume under `dir` in the atomic writer's layout, with the kubelet's owners and modes. */
 export function writeVolume(dir: string, files: readonly FileSpec[], pod: PodContext): void {
   const group = pod.fsGroup ?? 0;
+  const chown = process.getuid?.() === 0 ? chownSync : () => undefined;
   const data = '..2026_11_30_00_00_00.000000001';
   mkdirSync(join(dir, data), { recursive: true });
   for (const d of [dir, join(dir, data)]) {
-    chownSync(d, 0, group);
+    chown(d, 0, group);
     chmodSync(d, DIR_MODE);
   }
   symlinkSync(data, join(dir, '..data'));
   for (const f of files) {
     const real = join(dir, data, f.path);
+    mkdirSync(dirname(real), { recursive: true });
     writeFileSync(real, f.content);
-    chownSync(real, f.owner, group);
+    chown(real, f.owner, group);
     chmodSync(real, f.mode);
     const top = f.path.split('/')[0] ?? f.path;
     if (!exists(join(dir, top))) symlinkSync(join('..data', top), join(dir, top));
