@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-bench/', 'coverage/', 'node_modules/', 'scratch/', 'bench/results/'] },
+  { ignores: ['dist/', 'dist-bench/', 'dist-demo/', 'coverage/', 'node_modules/', 'scratch/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
