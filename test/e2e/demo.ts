@@ -43,7 +43,11 @@ async function main(): Promise<void> {
   const namespacesFile = join(scratch, 'namespaces.yaml');
   writeFileSync(
     namespacesFile,
-    JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ kind: 'Namespace', metadata: { name: NAMESPACE, annotations } }] }),
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [{ kind: 'Namespace', metadata: { name: NAMESPACE, annotations } }],
+    }),
   );
   const config = readConfig({
     PORT: '0',
@@ -64,7 +68,10 @@ async function main(): Promise<void> {
     const patched = jsonPatch.applyPatch(review.request.object, ops, true, false).newDocument;
     say(`webhook: patched the example core pod with ${ops.length} operations`);
 
-    const placed = place(patched, NAMESPACE, { configMaps: { 'collector-ca': { 'ca.crt': collectorPki.ca } }, secrets: {} });
+    const placed = place(patched, NAMESPACE, {
+      configMaps: { 'collector-ca': { 'ca.crt': collectorPki.ca } },
+      secrets: {},
+    });
     say(`kubelet stand-in: pod ${placed.name} on ${placed.nodeName}; SDK running for ${HOLD_MS} ms ...`);
     const run = await runContainer(patched, 'aigw', placed, { root: scratch, role: 'core', holdMs: HOLD_MS });
     if (run.code !== 0) throw new Error(`the SDK process failed: ${run.stderr}`);
@@ -74,7 +81,9 @@ async function main(): Promise<void> {
     for (const e of collector.exports) say(`  ${e.signal.padEnd(7)} ${e.names.join(', ') || '(no data points yet)'}`);
     const resource = collector.exports[0]?.resources[0] ?? {};
     say('resource attributes:');
-    for (const [k, v] of Object.entries(resource).filter(([k]) => k.startsWith('k8s.') || k.startsWith('deployment.'))) {
+    for (const [k, v] of Object.entries(resource).filter(
+      ([k]) => k.startsWith('k8s.') || k.startsWith('deployment.'),
+    )) {
       say(`  ${k} = ${v}`);
     }
     if (collector.exports.length === 0) throw new Error('nothing arrived');
