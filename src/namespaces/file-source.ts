@@ -47,6 +47,7 @@ async function load(path: string): Promise<NamespaceMap> {
 function record(metrics: Metrics, namespaces: NamespaceMap, result: 'ok'): void {
   metrics.namespaceReloads.inc({ result });
   metrics.namespaces.set(namespaces.size);
+  metrics.namespacesSynced.set(1);
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));

@@ -123,6 +123,8 @@ export class NamespaceInformer {
     this.synced = true;
     this.resourceVersion = version;
     metrics.namespaces.set(this.cache.size);
+    metrics.namespacesSynced.set(1);
+    metrics.namespaceLastEvent.setToCurrentTime();
     metrics.namespaceReloads.inc({ result: 'ok' });
     logger.info({ namespaces: this.cache.size }, 'namespaces listed');
     this.deps.onSynced();
@@ -135,6 +137,7 @@ export class NamespaceInformer {
       throw new KubeError(`watch error: ${event.message}`, event.code);
     }
     this.resourceVersion = event.resourceVersion || this.resourceVersion;
+    this.deps.metrics.namespaceLastEvent.setToCurrentTime();
     if (event.type === 'BOOKMARK') return undefined;
     const previous = this.cache.get(event.name);
     if (event.type === 'DELETED') this.cache.delete(event.name);

@@ -10,7 +10,10 @@ export interface Metrics {
   readonly reviewDuration: Histogram<'webhook'>;
   readonly injections: Counter<'role' | 'result'>;
   readonly namespaces: Gauge;
+  readonly namespacesSynced: Gauge;
+  readonly namespaceLastEvent: Gauge;
   readonly namespaceReloads: Counter<'result'>;
+  readonly warnings: Counter<'annotation' | 'kind'>;
   readonly certificateExpiry: Gauge;
   readonly certificateReloads: Counter<'result'>;
   readonly leader: Gauge;
@@ -47,6 +50,22 @@ export function createMetrics(): Metrics {
     namespaces: new Gauge({
       name: 'aigw_otel_injector_namespaces',
       help: 'Namespaces known to the injector',
+      registers,
+    }),
+    namespacesSynced: new Gauge({
+      name: 'aigw_otel_injector_namespaces_synced',
+      help: '1 once the namespaces are known (the file read, or the first list arrived); 0 before',
+      registers,
+    }),
+    namespaceLastEvent: new Gauge({
+      name: 'aigw_otel_injector_namespace_watch_last_event_timestamp_seconds',
+      help: 'Cluster mode: when the namespace list or watch last said anything, bookmarks included (Unix time)',
+      registers,
+    }),
+    warnings: new Counter({
+      name: 'aigw_otel_injector_warnings_total',
+      help: 'Warnings given with pod reviews, by annotation (our keys; other for anything else) and kind',
+      labelNames: ['annotation', 'kind'],
       registers,
     }),
     namespaceReloads: new Counter({

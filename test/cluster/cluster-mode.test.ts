@@ -71,6 +71,10 @@ describe('cluster mode over HTTPS, against the stand-in API server', () => {
   it('becomes ready once the first (slow) list has arrived; healthz is 200 throughout', async () => {
     await request(server.adminUrl).get('/healthz').expect(200);
     await eventually(async () => (await request(server.adminUrl).get('/readyz')).status === 200, 5000);
+    const text = (await request(server.adminUrl).get('/metrics')).text;
+    expect(text).toMatch(/^aigw_otel_injector_namespaces_synced 1$/m);
+    const last = Number(/^aigw_otel_injector_namespace_watch_last_event_timestamp_seconds (\S+)$/m.exec(text)?.[1]);
+    expect(Date.now() / 1000 - last, 'the list just arrived').toBeLessThan(60);
   });
 
   it.each([

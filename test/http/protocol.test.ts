@@ -133,6 +133,22 @@ describe('admission protocol', () => {
     expect(metrics.text).toMatch(/aigw_otel_injector_review_duration_seconds_bucket/);
   });
 
+  it('counts warnings by annotation, with a fixed word for keys that are not ours', async () => {
+    const annotations = {
+      'aigw-otel.io/metric-export-interval': 'soon',
+      'aigw-otel.io/x-tenant-chosen-key-1': 'a',
+      'aigw-otel.io/x-tenant-chosen-key-2': 'b',
+    };
+    await server.post(review(corePod({ annotations }))).expect(200);
+    const text = (await request(server.adminUrl).get('/metrics').expect(200)).text;
+    expect(text).toMatch(
+      /aigw_otel_injector_warnings_total\{annotation="metric-export-interval",kind="annotation"\} [1-9]/,
+    );
+    expect(text).toMatch(/aigw_otel_injector_warnings_total\{annotation="unknown",kind="annotation"\} [2-9]/);
+    expect(text).not.toContain('x-tenant-chosen-key');
+    expect(text).toMatch(/^aigw_otel_injector_namespaces_synced 1$/m);
+  });
+
   it('refuses TLS 1.1 and accepts TLS 1.2', async () => {
     const handshake = (maxVersion: 'TLSv1.1' | 'TLSv1.2') =>
       new Promise<string>((resolve) => {
