@@ -14,6 +14,8 @@ import type { Annotations } from './core/read-annotations.js';
 import type { Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { AutoRollout, RolloutTuning } from './rollout/auto-rollout.js';
+import type { DriftTuning } from './rollout/drift-monitor.js';
+import type { EventTarget } from './kube/events.js';
 import { autoRolloutNotEnabled } from './rollout/not-enabled.js';
 import { loadKeyPair } from './tls/key-pair.js';
 import { recordKeyPair, watchKeyPair } from './tls/watch-key-pair.js';
@@ -36,6 +38,7 @@ export interface InjectorOptions {
   readonly clusterTuning?: ClusterSourceTuning;
   readonly leaderTuning?: LeaderTuning;
   readonly rolloutTuning?: RolloutTuning;
+  readonly driftTuning?: DriftTuning;
 }
 
 interface Sources {
@@ -114,16 +117,25 @@ async function startSources(
   const api = kubeApi(kc, config.instance);
   const tuning = options.clusterTuning ?? DEFAULT_TUNING;
   const events = eventRecorder(api, logger);
-  const rollout = await createRollout({ api, config, logger, metrics, options, namespaces: () => namespaces.all() });
-  const notEnabled = config.autoRollout
-    ? undefined
-    : autoRolloutNotEnabled({ logger, warn: (target, reason, text) => events.warn(target, reason, text) });
+  const warn = (target: EventTarget, reason: string, text: string) => events.warn(target, reason, text);
+  const rollout = await createRollout({
+    api,
+    config,
+    logger,
+    metrics,
+    options,
+    warn,
+    namespaces: () => namespaces.all(),
+  });
+  const notEnabled = config.autoRollout ? undefined : autoRolloutNotEnabled({ logger, warn });
   const namespaces = clusterNamespaceSource(api, logger, metrics, tuning, (...change) => {
     rollout?.rollout.namespaceChanged(...change);
+    rollout?.drift.namespaceChanged();
     notEnabled?.namespaceChanged(...change);
   });
   void namespaces.synced.then(() => notEnabled?.synced(namespaces.all()));
   const election = rollout && startElection(rollout.elector, namespaces.synced);
+  void namespaces.synced.then(() => rollout?.drift.start());
   return {
     namespaces,
     handlerDeps: {
@@ -132,6 +144,7 @@ async function startSources(
     },
     stop: async () => {
       rollout?.rollout.stop();
+      await rollout?.drift.stop();
       await election?.stop();
       await rollout?.rollout.idle();
       namespaces.stop();
@@ -148,10 +161,11 @@ interface RolloutWiring {
   readonly metrics: Metrics;
   readonly options: InjectorOptions;
   readonly namespaces: () => ReadonlyMap<string, Annotations>;
+  readonly warn: (target: EventTarget, reason: string, text: string) => void;
 }
 
 /** Auto-rollout and its Lease election; only the leader rolls workloads. Off without AUTO_ROLLOUT or POD_NAMESPACE. */
-async function createRollout({ api, config, logger, metrics, options, namespaces }: RolloutWiring) {
+async function createRollout({ api, config, logger, metrics, options, namespaces, warn }: RolloutWiring) {
   if (!config.autoRollout) {
     logger.info('auto-rollout off: AUTO_ROLLOUT is not true (manifests/components/auto-rollout enables it)');
     return undefined;
@@ -162,6 +176,7 @@ async function createRollout({ api, config, logger, metrics, options, namespaces
   }
   const leader = await import('./kube/leader.js');
   const { AutoRollout: Rollout } = await import('./rollout/auto-rollout.js');
+  const { DriftMonitor } = await import('./rollout/drift-monitor.js');
   const rollout: AutoRollout = new Rollout({
     api,
     logger,
@@ -173,10 +188,28 @@ async function createRollout({ api, config, logger, metrics, options, namespaces
   const elector: LeaderElector = new leader.LeaderElector(
     api,
     { ...config.rolloutLease, identity: config.instance },
-    { logger, metrics, onStartedLeading: () => rollout.leadershipAcquired(), onStoppedLeading: () => undefined },
+    {
+      logger,
+      metrics,
+      onStartedLeading: () => {
+        rollout.leadershipAcquired();
+        drift.namespaceChanged();
+      },
+      onStoppedLeading: () => undefined,
+    },
     options.leaderTuning ?? leader.DEFAULT_LEADER_TUNING,
   );
-  return { rollout, elector };
+  // Pods that missed their configuration: found and reported by the leader, healed where auto-rollout is on.
+  const drift = new DriftMonitor({
+    api,
+    logger,
+    metrics,
+    warn,
+    namespaces,
+    isLeader: () => elector.isLeader(),
+    tuning: options.driftTuning,
+  });
+  return { rollout, elector, drift };
 }
 
 /** Elects only once the namespaces are listed (a new leader reconciles from them); a stop never waits on the list. */

@@ -82,6 +82,8 @@ export const KEYS = {
   injected: { scope: 'output', parse: written },
   'kept-env': { scope: 'output', parse: written },
   'config-hash': { scope: 'output', parse: written },
+  'injected-hash': { scope: 'output', parse: written },
+  healed: { scope: 'output', parse: written },
 } as const satisfies Record<string, KeySpec>;
 
 export type Key = keyof typeof KEYS;

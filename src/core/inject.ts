@@ -9,6 +9,7 @@ import {
   type CaStatus,
   type Mount,
 } from './mounts.js';
+import { valuesHash } from './config-hash.js';
 import { withEnv } from './container-env.js';
 import { skip, type Decision } from './decision.js';
 import { podShapeProblem, type Container, type Pod } from './pod.js';
@@ -110,7 +111,10 @@ export function decide(namespaceAnnotations: Annotations | undefined, object: un
     kept,
     pod: {
       ...pod,
-      metadata: { ...pod.metadata, annotations: markAnnotations(podAnnotations, roles, kept) },
+      metadata: {
+        ...pod.metadata,
+        annotations: markAnnotations(podAnnotations, roles, kept, valuesHash(reading.values)),
+      },
       spec: { ...pod.spec, containers, ...(volumes === undefined ? {} : { volumes }) },
     },
   };
@@ -155,8 +159,18 @@ const envFromProblem = (container: string): Problem => ({
   message: 'injected env vars take precedence over the same names from its envFrom',
 });
 
-function markAnnotations(current: Annotations | undefined, roles: readonly Role[], kept: readonly string[]) {
-  const marked: Record<string, string> = { ...current, [annotation('injected')]: roles.join(',') };
+function markAnnotations(
+  current: Annotations | undefined,
+  roles: readonly Role[],
+  kept: readonly string[],
+  hash: string,
+) {
+  const marked: Record<string, string> = {
+    ...current,
+    [annotation('injected')]: roles.join(','),
+    // What the pod was configured from: a later change of the namespace's configuration makes it stale.
+    [annotation('injected-hash')]: hash,
+  };
   if (kept.length > 0) marked[annotation('kept-env')] = [...kept].sort().join(',');
   return marked;
 }

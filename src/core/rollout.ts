@@ -1,7 +1,9 @@
-import { createHash } from 'node:crypto';
 import { annotation } from './annotations.js';
 import type { Pod } from './pod.js';
+import { configHash } from './config-hash.js';
 import { readAnnotations, readEffective, type Annotations } from './read-annotations.js';
+
+export { configHash } from './config-hash.js';
 import { findTargets } from './targets.js';
 
 /** The pod-template annotation a rollout sets; a changed template is what makes the workload roll. */
@@ -17,18 +19,6 @@ export interface Workload {
   readonly namespace: string;
   readonly uid?: string;
   readonly template: Pick<Pod, 'metadata' | 'spec'>;
-}
-
-/**
- * A short hash of the configuration a namespace's annotations give its pods — or, with a pod template's
- * annotations, that template's pods (the template's own keys win, as at admission): the parsed, valid values (a bad
- * value counts as absent, as it does at admission), without `auto-rollout` itself, in a fixed key order.
- */
-export function configHash(namespace: Annotations | undefined, template?: Annotations): string {
-  const { 'auto-rollout': _switch, ...values } = readEffective(namespace, template).values;
-  const canonical = JSON.stringify(Object.entries(values).sort(([a], [b]) => (a < b ? -1 : 1)));
-  // 16 hex digits: a change detector, not a secret; short enough to read in `kubectl describe`.
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
 export function autoRolloutOn(namespace: Annotations | undefined): boolean {

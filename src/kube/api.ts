@@ -3,6 +3,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { appsApi, type AppsApi } from './apps-api.js';
 import { absentOn404, asKubeError, call, type KubeError, withTimeout } from './calls.js';
 import { leaseApi, type LeaseApi } from './lease-api.js';
+import { podsApi, type PodsApi } from './pods-api.js';
 import { openWatch } from './watch-stream.js';
 import type { Annotations } from '../core/read-annotations.js';
 import { ownAnnotationsOf } from '../namespaces/parse-file.js';
@@ -38,7 +39,7 @@ export interface KubeEvent {
 }
 
 /** The API calls the injector makes, and no others: RBAC in manifests/ grants exactly these. */
-export interface KubeApi extends AppsApi, LeaseApi {
+export interface KubeApi extends AppsApi, LeaseApi, PodsApi {
   /** namespaces list */
   listNamespaces(options: { limit: number; continueToken?: string; timeoutMs: number }): Promise<NamespacePage>;
   /**
@@ -72,6 +73,7 @@ export function kubeApi(kc: KubeConfig, instance = 'aigw-otel-injector'): KubeAp
   return {
     ...appsApi(kc),
     ...leaseApi(kc),
+    ...podsApi(kc),
     listNamespaces: ({ limit, continueToken, timeoutMs }) =>
       call(async () => {
         const list = await core.listNamespace({ limit, _continue: continueToken }, withTimeout(timeoutMs));

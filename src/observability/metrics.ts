@@ -18,6 +18,7 @@ export interface Metrics {
   readonly certificateReloads: Counter<'result'>;
   readonly leader: Gauge;
   readonly rollouts: Counter<'kind' | 'result'>;
+  readonly podsUnconfigured: Gauge<'namespace' | 'state'>;
 }
 
 /** A registry of its own per process (and per test), with Node's default process metrics. */
@@ -85,6 +86,13 @@ export function createMetrics(): Metrics {
       labelNames: ['result'],
       registers,
     }),
+    ...rolloutMetrics(registers),
+  };
+}
+
+/** What the leader's auto-rollout and drift report count. */
+function rolloutMetrics(registers: Registry[]): Pick<Metrics, 'leader' | 'rollouts' | 'podsUnconfigured'> {
+  return {
     leader: new Gauge({
       name: 'aigw_otel_injector_leader',
       help: '1 while this replica holds the auto-rollout Lease',
@@ -92,8 +100,14 @@ export function createMetrics(): Metrics {
     }),
     rollouts: new Counter({
       name: 'aigw_otel_injector_rollouts_total',
-      help: 'Auto-rollout patches of workloads, by kind and result (rolled, failed, gone)',
+      help: 'Auto-rollout patches of workloads, by kind and result (rolled, healed, failed, gone)',
       labelNames: ['kind', 'result'],
+      registers,
+    }),
+    podsUnconfigured: new Gauge({
+      name: 'aigw_otel_injector_pods_unconfigured',
+      help: 'Running AI Gateway pods of configured namespaces whose telemetry configuration is missing or stale (leader)',
+      labelNames: ['namespace', 'state'],
       registers,
     }),
   };

@@ -55,7 +55,10 @@ describe('aigw-otel-injector inject', () => {
       { name: 'OTEL_METRIC_EXPORT_INTERVAL', value: '10000' },
       ...k8sEnv('ai-gateway', 'aigw', 'k8s.deployment.name=aigw'),
     ]);
-    expect(deployment.spec.template.metadata.annotations).toEqual({ 'aigw-otel.io/injected': 'core' });
+    expect(deployment.spec.template.metadata.annotations).toEqual({
+      'aigw-otel.io/injected': 'core',
+      'aigw-otel.io/injected-hash': expect.stringMatching(/^[0-9a-f]{16}$/) as unknown,
+    });
     expect(deployment.spec.template.spec.volumes.map((v: any) => v.name)).toEqual(['config', 'collector-ca-volume']);
     expect(deployment.metadata).toEqual(docs(readFileSync('examples/cli/deployment-core.yaml', 'utf8'))[0].metadata);
   });

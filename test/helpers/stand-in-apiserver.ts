@@ -67,6 +67,8 @@ export class StandInApiServer {
   /** Deployments, StatefulSets and DaemonSets by `plural/namespace/name`. */
   readonly workloads = new Map<string, Obj>();
   readonly leases = new Map<string, Obj>();
+  /** Pods by `namespace/name`, as the API server stores them (after admission). */
+  readonly pods = new Map<string, Obj>();
   /** Every request: method, path, query and Authorization header, in order. */
   readonly requests: { method: string; path: string; query: URLSearchParams; authorization?: string }[] = [];
   /** Milliseconds to wait before answering, by request kind. */
@@ -163,6 +165,13 @@ export class StandInApiServer {
     this.emit('DELETED', { ...object, metadata: { ...object.metadata, resourceVersion: String(++this.rv) } });
   }
 
+  /** Stores a pod as running (status.phase Running), as the API server holds it after admission. */
+  setPod(namespace: string, pod: Record<string, unknown> & { metadata?: Record<string, unknown> }): void {
+    const metadata = { ...pod.metadata, namespace, resourceVersion: String(++this.rv) } as Record<string, unknown>;
+    const name = [metadata.name, metadata.generateName].find((n): n is string => typeof n === 'string') ?? 'pod';
+    this.pods.set(`${namespace}/${name}`, { ...pod, metadata: { ...metadata, name }, status: { phase: 'Running' } });
+  }
+
   setConfigMap(namespace: string, name: string, data: Record<string, string>): void {
     this.configMaps.set(`${namespace}/${name}`, {
       apiVersion: 'v1',
@@ -235,6 +244,10 @@ export class StandInApiServer {
       const ns = this.namespaces.get(name);
       await wait(this.delays['get-namespace']);
       return ns ? json(200, ns) : json(404, status(404, 'NotFound', `namespaces "${name}" not found`));
+    }
+    if (parts[4] === 'pods' && parts.length === 5 && method === 'GET') {
+      const items = [...this.pods.entries()].filter(([k]) => k.startsWith(`${name}/`)).map(([, v]) => v);
+      return json(200, { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: String(this.rv) }, items });
     }
     if (parts[4] === 'configmaps' && method === 'GET') {
       await wait(this.delays['get-configmap']);

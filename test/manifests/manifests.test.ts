@@ -160,7 +160,7 @@ describe.skipIf(!hasKubectl)('manifests, rendered offline by kubectl kustomize',
     const kinds = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
     for (const kind of kinds) stand.setWorkload(kind, 'x', 'aigw', { metadata: {}, spec: { containers: [] } });
     const api = kubeApi(stand.kubeConfig());
-    expect(Object.keys(api)).toHaveLength(11);
+    expect(Object.keys(api)).toHaveLength(12);
     // Every method of the API adapter, once: the requests it makes are the code's API calls.
     await api.listNamespaces({ limit: 10, timeoutMs: 1000 });
     const end = await api.watchNamespaces(
@@ -184,6 +184,7 @@ describe.skipIf(!hasKubectl)('manifests, rendered offline by kubectl kustomize',
     await api.patchEventCount('x', 'e', 2, event.time);
     if (rollout) {
       await api.listWorkloads('x', 1000);
+      await api.listPods('x', 1000);
       for (const kind of kinds)
         await api.patchTemplateAnnotations({ kind, name: 'aigw', namespace: 'x' }, { a: 'b' }, 1000);
       const record = {

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { podDrift } from '../../src/core/drift.js';
+import { decide } from '../../src/core/inject.js';
+import type { Pod } from '../../src/core/pod.js';
+import { workloadOf } from '../../src/core/workload-ref.js';
+import { corePod, otherPod } from '../fixtures/pods.js';
+
+const a = (k: string) => `aigw-otel.io/${k}`;
+const ns = { [a('endpoint')]: 'https://collector:4317' };
+const later = { [a('endpoint')]: 'https://collector-2:4317' };
+/** The pod as the webhook admitted it under these namespace annotations. */
+const admitted = (namespace: Record<string, string>, p: Pod = corePod()): Pod => {
+  const d = decide(namespace, p, { caStatus: 'unchecked', namespace: 'gw' });
+  if (!d.inject) throw new Error(`not injected: ${d.reason}`);
+  return d.pod;
+};
+
+describe('drift: a running pod against what the webhook would give it now', () => {
+  it.each([
+    ['admitted under the current configuration', ns, admitted(ns), 'configured'],
+    ['created while the injector was down', ns, corePod(), 'missing'],
+    ['admitted before the namespace changed', later, admitted(ns), 'stale'],
+    [
+      'admitted, and the namespace then set a key to its default explicitly',
+      { ...ns, [a('k8s-attributes')]: 'true' },
+      admitted(ns),
+      'stale',
+    ],
+    ['not an AI Gateway pod', ns, otherPod(), undefined],
+    ['opted out by its own annotation', ns, corePod({ annotations: { [a('inject')]: 'false' } }), undefined],
+    ['in a namespace without telemetry annotations', {}, corePod(), undefined],
+  ])('%s → %s', (_name, namespace, p, state) => {
+    expect(podDrift(namespace, p, 'gw')?.state).toBe(state);
+  });
+
+  it('names the owning Deployment, and the hash the pod should have', () => {
+    const drift = podDrift(later, admitted(ns), 'gw');
+    expect(drift?.workload).toEqual({ kind: 'Deployment', name: 'aigw' });
+    expect(drift?.hash).toBe(admitted(later).metadata?.annotations?.[a('injected-hash')]);
+  });
+
+  it('the hash the webhook writes ignores key order, whitespace and spelling', () => {
+    const hashOf = (n: Record<string, string>) => admitted(n).metadata?.annotations?.[a('injected-hash')];
+    const spelt = { [a('metric-export-interval')]: '10s', ...ns };
+    expect(hashOf({ ...ns, [a('metric-export-interval')]: '10000' })).toBe(hashOf(spelt));
+    expect(hashOf(ns)).not.toBe(hashOf(later));
+  });
+});
+
+describe('the workload a pod belongs to', () => {
+  const owned = (kind: string, name: string, hash?: string): Pod => {
+    const p = corePod();
+    const labels: Record<string, string> = hash === undefined ? {} : { 'pod-template-hash': hash };
+    return { ...p, metadata: { ...p.metadata, labels, ownerReferences: [{ kind, name, controller: true }] } };
+  };
+  it.each([
+    ['a ReplicaSet of a Deployment', owned('ReplicaSet', 'aigw-5d8f9', '5d8f9'), { kind: 'Deployment', name: 'aigw' }],
+    ['a ReplicaSet of no Deployment', owned('ReplicaSet', 'standalone', '5d8f9'), undefined],
+    ['a StatefulSet', owned('StatefulSet', 'gw'), { kind: 'StatefulSet', name: 'gw' }],
+    ['a DaemonSet', owned('DaemonSet', 'gw'), { kind: 'DaemonSet', name: 'gw' }],
+    ['a Job', owned('Job', 'once'), undefined],
+  ])('%s', (_name, p, ref) => expect(workloadOf(p)).toEqual(ref));
+});
