@@ -22,7 +22,24 @@ async function main(): Promise<void> {
       return finish(await runInject(command, readStdin));
     case 'check':
       return finish(await runCheck(command, readStdin));
+    case 'status':
+      return finish(await status(command.kubeconfig, command.output));
   }
+}
+
+/** `status` against the cluster of a kubeconfig (--kubeconfig, KUBECONFIG, or in-cluster). */
+async function status(kubeconfig: string | undefined, output: 'text' | 'json'): Promise<CliResult> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const { kubeApi } = await import('./kube/api.js');
+  const { runStatus } = await import('./cli/status.js');
+  const kc = new KubeConfig();
+  try {
+    if (kubeconfig === undefined) kc.loadFromDefault();
+    else kc.loadFromFile(kubeconfig);
+  } catch (error) {
+    return { code: 1, stdout: '', stderr: `aigw-otel-injector status: cannot load the kubeconfig: ${String(error)}\n` };
+  }
+  return runStatus(kubeApi(kc), output);
 }
 
 function finish({ code, stdout, stderr }: CliResult): void {

@@ -10,17 +10,19 @@ export type Command =
       readonly namespace?: string;
     }
   | { readonly command: 'check'; readonly file: string }
+  | { readonly command: 'status'; readonly kubeconfig?: string; readonly output: 'text' | 'json' }
   | { readonly command: 'help'; readonly text: string }
   | { readonly command: 'version' }
   | { readonly command: 'usage-error'; readonly message: string; readonly text: string };
 
 export const USAGE = {
-  main: `Usage: aigw-otel-injector [serve|inject|check] [options]
+  main: `Usage: aigw-otel-injector [serve|inject|check|status] [options]
 
 Commands:
   serve    run the admission webhook (the default; configured by environment, see README)
   inject   print Kubernetes YAML with the OpenTelemetry settings the webhook would inject
   check    validate the aigw-otel.io/ annotations of the Namespaces in a file
+  status   per configured namespace of a cluster: its settings and its gateways' configured/missing/stale pods
 
 Options:
   -h, --help     help for a command: aigw-otel-injector inject --help
@@ -59,6 +61,16 @@ rules; prints one line per problem. Exit: 0 all valid, 1 problems found, 2 usage
 Example:
   kubectl get ns -o yaml | aigw-otel-injector check -f -
 `,
+  status: `Usage: aigw-otel-injector status [--kubeconfig FILE] [-o text|json]
+
+For the person on call: with a kubeconfig (--kubeconfig, KUBECONFIG, or in-cluster), prints each namespace that
+carries aigw-otel.io/ annotations with its effective settings (never Secret values) and its AI Gateway
+workloads with how many pods are configured, missing their configuration, or stale.
+Exit: 0 all configured, 1 pods missing or stale (or the cluster could not be read), 2 usage error.
+
+Example:
+  aigw-otel-injector status -o json | jq '.namespaces[] | select(.ok | not)'
+`,
 } as const;
 
 const OPTIONS = {
@@ -68,6 +80,8 @@ const OPTIONS = {
   'namespace-file': { type: 'string' },
   annotation: { type: 'string', short: 'a', multiple: true },
   namespace: { type: 'string', short: 'n' },
+  kubeconfig: { type: 'string' },
+  output: { type: 'string', short: 'o' },
 } as const;
 
 const usageError = (message: string, text: string): Command => ({ command: 'usage-error', message, text });
@@ -79,6 +93,8 @@ type Values = {
   'namespace-file'?: string;
   annotation?: string[];
   namespace?: string;
+  kubeconfig?: string;
+  output?: string;
 };
 
 /** Reads the command line (without node and the script). Pure: no I/O, no exit. */
@@ -99,6 +115,7 @@ export function parseCommand(argv: readonly string[]): Command {
   const stray = strayOption(name, values);
   if (stray !== undefined) return usageError(`--${stray} is not an option of ${name}`, text);
   if (name === 'serve') return { command: 'serve' };
+  if (name === 'status') return statusCommand(values, text);
   if (values.filename === undefined) return usageError('-f FILE (or - for standard input) is required', text);
   if (name === 'check') return { command: 'check', file: values.filename };
   return injectCommand(values, values.filename, text);
@@ -109,11 +126,19 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   serve: [],
   check: ['filename'],
   inject: ['filename', 'namespace-file', 'annotation', 'namespace'],
+  status: ['kubeconfig', 'output'],
 };
+
+function statusCommand(values: Values, text: string): Command {
+  const output = values.output ?? 'text';
+  if (output !== 'text' && output !== 'json') return usageError(`-o ${output}: text or json`, text);
+  return { command: 'status', kubeconfig: values.kubeconfig, output };
+}
 
 function strayOption(name: string, values: Values): string | undefined {
   const allowed = ALLOWED[name] ?? [];
-  return ['filename', 'namespace-file', 'annotation', 'namespace'].find((k) => k in values && !allowed.includes(k));
+  const options = ['filename', 'namespace-file', 'annotation', 'namespace', 'kubeconfig', 'output'];
+  return options.find((k) => k in values && !allowed.includes(k));
 }
 
 function injectCommand(values: Values, file: string, text: string): Command {

@@ -19,6 +19,8 @@ describe('command line', () => {
         namespace: 'gw',
       },
     ],
+    [['status'], { command: 'status', kubeconfig: undefined, output: 'text' }],
+    [['status', '--kubeconfig', 'k', '-o', 'json'], { command: 'status', kubeconfig: 'k', output: 'json' }],
     [
       ['inject', '-f', '-', '--namespace-file', 'ns.yaml'],
       { command: 'inject', file: '-', namespaceFile: 'ns.yaml', annotations: [], namespace: undefined },
@@ -29,6 +31,7 @@ describe('command line', () => {
     [['--help'], /Commands:/],
     [['inject', '--help'], /Usage: aigw-otel-injector inject/],
     [['check', '-h'], /Usage: aigw-otel-injector check/],
+    [['status', '-h'], /Usage: aigw-otel-injector status/],
   ])('%j is help', (argv, text) => {
     const c = parseCommand(argv);
     expect(c.command).toBe('help');
@@ -37,6 +40,8 @@ describe('command line', () => {
 
   it.each([
     [['inject'], /-f FILE/],
+    [['status', '-f', 'x'], /--filename is not an option of status/],
+    [['check', '-f', 'x', '--kubeconfig', 'k'], /--kubeconfig is not an option of check/],
     [['check'], /-f FILE/],
     [['nope'], /unknown command "nope"/],
     [['main'], /unknown command "main"/],
