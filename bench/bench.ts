@@ -85,6 +85,16 @@ function deploymentNodeOptions(): string {
   return /name: NODE_OPTIONS\s+value: (\S+)/.exec(text)?.[1] ?? '';
 }
 
+// Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on Linux).
+const CLOCK_TICKS_PER_S = 100;
+
+/** A process's user + system CPU so far, in microseconds, from /proc/<pid>/stat (fields 14 and 15). */
+function cpuUs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S) * 1e6;
+}
+
 const rssMb = (pid: number) => {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
   return Math.round(kb / 1024);
@@ -95,14 +105,20 @@ async function standalone(ca: Buffer, tls: Record<string, string>) {
   const namespaces = join(dir, 'namespaces.yaml');
   writeFileSync(namespaces, readFileSync('examples/namespaces.yaml'));
   const [webhookPort, floorPort, adminPort] = [await port(), await port(), await port()];
-  start(['dist/main.js'], {
+  const webhook = start(['dist/main.js'], {
     ...tls,
     PORT: String(webhookPort),
     ADMIN_PORT: String(adminPort),
     NAMESPACES_FILE: namespaces,
     LOG_LEVEL: 'info',
   });
-  start(['dist-bench/bench/floor-server.js', tls.TLS_CERT_FILE ?? '', tls.TLS_KEY_FILE ?? '', String(floorPort)]);
+  const floor = start([
+    'dist-bench/bench/floor-server.js',
+    tls.TLS_CERT_FILE ?? '',
+    tls.TLS_KEY_FILE ?? '',
+    String(floorPort),
+  ]);
+  const pidOf = (target: number) => (target === webhookPort ? webhook.pid : floor.pid) ?? 0;
   await until(() => httpOk(`http://127.0.0.1:${adminPort}/readyz`));
   const core = JSON.stringify(coreReview8k('ai-gateway'));
   const other = JSON.stringify(
@@ -118,8 +134,13 @@ async function standalone(ca: Buffer, tls: Record<string, string>) {
   if (!expectCore.includes('"patchType":"JSONPatch"'))
     throw new Error(`webhook did not patch the core pod: ${expectCore}`);
 
-  const run = (target: number, body: string, expectBody?: string, rate?: number, durationS = DURATION_S) =>
-    load({ url: url(target), body, connections: CONNECTIONS, durationS, expectBody, rate });
+  // The server's own CPU per answered review: steadier than throughput when the load client shares the cores.
+  const run = (target: number, body: string, expectBody?: string, rate?: number, durationS = DURATION_S) => {
+    const before = cpuUs(pidOf(target));
+    const result = load({ url: url(target), body, connections: CONNECTIONS, durationS, expectBody, rate });
+    const used = cpuUs(pidOf(target)) - before;
+    return { ...result, serverCpuUsPerReview: result.requests > 0 ? Math.round(used / result.requests) : NaN };
+  };
   if (!SMOKE) {
     // Warm-up: JIT, TLS session caches, connection pools; results discarded.
     run(webhookPort, core, undefined, undefined, 3);
@@ -198,7 +219,7 @@ async function main(): Promise<void> {
   const all = [...rounds.core, ...rounds.other];
   const broken = all.filter((r) => r.errors + r.non2xx + r.mismatches > 0 || r.requests === 0);
   if (SMOKE) {
-    for (const r of all) console.log(JSON.stringify(r));
+    for (const r of [...all, ...rounds.floor]) console.log(JSON.stringify(r));
     if (broken.length > 0) throw new Error(`the webhook answered wrongly under load: ${JSON.stringify(broken)}`);
     console.log(`bench smoke: ${all.reduce((n, r) => n + r.requests, 0)} reviews under load, all answered correctly`);
     return;
@@ -221,6 +242,11 @@ async function main(): Promise<void> {
       webhookCore: median(rounds.core.map((r) => r.rps)),
       webhookOther: median(rounds.other.map((r) => r.rps)),
       floor: median(rounds.floor.map((r) => r.rps)),
+    },
+    cpu: {
+      webhookCoreUs: median(rounds.core.map((r) => r.serverCpuUsPerReview ?? NaN)),
+      webhookOtherUs: median(rounds.other.map((r) => r.serverCpuUsPerReview ?? NaN)),
+      floorUs: median(rounds.floor.map((r) => r.serverCpuUsPerReview ?? NaN)),
     },
     rounds,
     fixedRate: fixed,

@@ -24,6 +24,8 @@ export interface LoadResult {
   non2xx: number;
   mismatches: number;
   latencyMs: Latency;
+  /** Set by bench.ts: the server's user + system CPU over the run divided by the reviews answered, µs. */
+  serverCpuUsPerReview?: number;
 }
 
 async function main(): Promise<void> {

@@ -15,6 +15,8 @@ export interface Report {
     logLevel: string;
   };
   throughput: { webhookCore: number; webhookOther: number; floor: number };
+  /** Server CPU (user + system) per answered review, µs, medians of the rounds. */
+  cpu?: { webhookCoreUs: number; webhookOtherUs: number; floorUs: number };
   rounds: { core: LoadResult[]; other: LoadResult[]; floor: LoadResult[] };
   fixedRate: { core: LoadResult; floor: LoadResult } | undefined;
   scale: { namespaces: number; readyMs: number; rssReadyMb: number; rssAfterLoadMb: number; load: LoadResult };
@@ -44,6 +46,11 @@ and answers a fixed allowed review: what Node itself costs. The machine is noisy
 | webhook, core pod in an annotated namespace (patched) | ${t.webhookCore} | ${pct(t.webhookCore, t.floor)} | ${lat(best(r.rounds.core))} |
 | webhook, a pod that is not an AI Gateway pod | ${t.webhookOther} | ${pct(t.webhookOther, t.floor)} | ${lat(best(r.rounds.other))} |
 | floor: bare Node https, parse and fixed answer | ${t.floor} | 100 % | ${lat(best(r.rounds.floor))} |
+
+Server CPU (user + system, from \`/proc/<pid>/stat\`) per answered review, medians of the rounds: webhook, patched core
+pod ${r.cpu?.webhookCoreUs ?? '—'} µs; webhook, other pod ${r.cpu?.webhookOtherUs ?? '—'} µs; floor ${r.cpu?.floorUs ?? '—'} µs.
+**CPU ratio floor ÷ webhook (patched core pod): ${r.cpu ? (r.cpu.floorUs / r.cpu.webhookCoreUs).toFixed(2) : '—'}** — steadier than
+reviews/s here, where the load client competes for the same two cores.
 
 At a fixed arrival rate of ${r.settings.fixedRate} reviews/s: webhook p50 / p99 / p99.9 = ${lat(r.fixedRate?.core)} ms;
 floor ${lat(r.fixedRate?.floor)} ms.
