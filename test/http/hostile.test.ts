@@ -4,13 +4,17 @@
  * probe must all be answered promptly. A backtracking regex or an unbounded loop over the tenant's strings holds the
  * event loop, and the honest review then waits behind it.
  */
+import { once } from 'node:events';
 import { request } from 'node:https';
+import { connect } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_CONNECTIONS } from '../../src/http/https-server.js';
 import { container, corePod, CORE_IMAGE, pod, review } from '../fixtures/pods.js';
 import { makeCerts, namespacesYaml, type DevCerts } from '../helpers/injector.js';
-import { freePort, runMain, waitFor, type Running } from '../helpers/process.js';
+import { eventually } from '../helpers/eventually.js';
+import { freePort, runMain, type Running } from '../helpers/process.js';
 
 // Generous against a shared 2-core CI machine, far under the API server's 5 s review timeout; the defects this
 // catches held the loop for 3 to 20 s.
@@ -90,7 +94,15 @@ async function startServer(): Promise<Server> {
     TLS_KEY_FILE: certs.keyFile,
     LOG_LEVEL: 'warn',
   });
-  await waitFor(running, '"msg":"serving"').catch(() => undefined);
+  await eventually(
+    () =>
+      fetch(`http://127.0.0.1:${adminPort}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    10_000,
+    'ready',
+  );
   const post = (body: string) => {
     const started = Date.now();
     return new Promise<{ status: number; allowed: boolean; ms: number }>((resolve) => {
@@ -184,6 +196,30 @@ describe('many large reviews at once', () => {
       `statuses ${statuses.join(',')}`,
     ).toBe(true);
   }, 60_000);
+});
+
+describe('many idle connections', () => {
+  let server: Server;
+  beforeAll(async () => (server = await startServer()));
+  afterAll(() => server.stop());
+
+  it('past 512 connections a new one is dropped at once (a failed call), and the server recovers', async () => {
+    const open = async () => {
+      const socket = connect({ host: '127.0.0.1', port: server.port });
+      await once(socket, 'connect');
+      return socket;
+    };
+    const held = await Promise.all(Array.from({ length: MAX_CONNECTIONS }, open));
+    const extra = await open();
+    const closed = await Promise.race([
+      once(extra, 'close').then(() => true),
+      new Promise((r) => setTimeout(() => r(false), 2000)),
+    ]);
+    expect(closed, 'the connection past the cap is closed').toBe(true);
+    for (const s of held) s.destroy();
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await server.post(JSON.stringify(review(corePod())))).status).toBe(200);
+  }, 30_000);
 });
 
 async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> {
