@@ -10,7 +10,6 @@ import { request } from 'node:https';
 import { createServer, type AddressInfo } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { StandInApiServer } from '../test/helpers/stand-in-apiserver.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { writeReport, type Report } from './report.js';
@@ -168,19 +167,7 @@ async function scale(tls: Record<string, string>) {
     api.setNamespace(`ns-${i}`, { 'example.com/team': `team-${i % 97}`, ...annotated }, true);
   }
   const kubeconfig = join(dir, 'kubeconfig.yaml');
-  writeFileSync(
-    kubeconfig,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        { name: 'stand-in', cluster: { server: `http://127.0.0.1:${api.port}`, 'insecure-skip-tls-verify': true } },
-      ],
-      users: [{ name: 'bench', user: { token: 'bench' } }],
-      contexts: [{ name: 'stand-in', context: { cluster: 'stand-in', user: 'bench' } }],
-      'current-context': 'stand-in',
-    }),
-  );
+  writeFileSync(kubeconfig, api.kubeconfigYaml('bench'));
   const [webhookPort, adminPort] = [await port(), await port()];
   const started = performance.now();
   const child = start(['dist/main.js'], {

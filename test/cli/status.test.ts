@@ -5,7 +5,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { runStatus } from '../../src/cli/status.js';
 import { decide } from '../../src/core/inject.js';
 import { kubeApi } from '../../src/kube/api.js';
@@ -44,19 +43,7 @@ beforeAll(async () => {
   api.setPod('fine', named(admitted(config, 'fine'), 'aigw-6d4b9c7f8d-ok002'));
   api.setNamespace('plain', { 'example.com/team': 'web' });
   kubeconfig = join(mkdtempSync(join(tmpdir(), 'aigw-kubeconfig-')), 'config');
-  writeFileSync(
-    kubeconfig,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        { name: 'stand-in', cluster: { server: `http://127.0.0.1:${api.port}`, 'insecure-skip-tls-verify': true } },
-      ],
-      users: [{ name: 'oncall', user: { token: 'oncall-token' } }],
-      contexts: [{ name: 'stand-in', context: { cluster: 'stand-in', user: 'oncall' } }],
-      'current-context': 'stand-in',
-    }),
-  );
+  writeFileSync(kubeconfig, api.kubeconfigYaml('oncall-token'));
 });
 afterAll(() => api.stop());
 

@@ -8,6 +8,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { stringify } from 'yaml';
 
 type Obj = Record<string, unknown> & { metadata: Record<string, unknown> };
 interface HistoryEntry {
@@ -113,6 +114,23 @@ export class StandInApiServer {
 
   stop(): Promise<void> {
     return this.goAway();
+  }
+
+  /** A kubeconfig file's text for this server, as `kubectl` and `KUBECONFIG` read it, with a bearer token. */
+  kubeconfigYaml(token: string): string {
+    return stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'stand-in',
+          cluster: { server: `http://127.0.0.1:${this.portNumber}`, 'insecure-skip-tls-verify': true },
+        },
+      ],
+      users: [{ name: 'user', user: { token } }],
+      contexts: [{ name: 'stand-in', context: { cluster: 'stand-in', user: 'user' } }],
+      'current-context': 'stand-in',
+    });
   }
 
   kubeConfig(): KubeConfig {
