@@ -63,7 +63,7 @@ export function namespaceStatus(
     gateways.map((w) => [`${w.kind}/${w.name}`, { configured: 0, missing: 0, stale: 0 }]),
   );
   for (const pod of pods) {
-    const drift = podDrift(annotations, pod, name);
+    const drift = podDrift(annotations, pod);
     if (drift === undefined) continue;
     const key = drift.workload === undefined ? '-/(no workload)' : `${drift.workload.kind}/${drift.workload.name}`;
     const c = counts.get(key) ?? { configured: 0, missing: 0, stale: 0 };

@@ -22,9 +22,10 @@ export interface PodDrift {
  * was annotated), `stale` when its `injected-hash` is not the current one. Undefined for pods the webhook leaves
  * alone (not AI Gateway, opted out, or nothing to inject).
  */
-export function podDrift(namespace: Annotations | undefined, pod: Pod, namespaceName: string): PodDrift | undefined {
+export function podDrift(namespace: Annotations | undefined, pod: Pod): PodDrift | undefined {
   const own = pod.metadata?.annotations;
-  const decision = decide(namespace, pod, { caStatus: 'unchecked', namespace: namespaceName });
+  // Only whether the webhook would act counts here, so no cluster facts are needed.
+  const decision = decide(namespace, pod);
   if (['malformed-pod', 'not-an-ai-gateway-pod', 'injection-disabled'].includes(decision.reason)) return undefined;
   const hash = configHash(namespace, own);
   const workload = workloadOf(pod);

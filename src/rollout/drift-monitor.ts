@@ -119,7 +119,7 @@ export class DriftMonitor {
     const counts: Record<PodTelemetry, number> = { configured: 0, missing: 0, stale: 0 };
     const workloads = new Map<string, { ref: WorkloadRef; hash: string; state: PodTelemetry; pods: number }>();
     for (const pod of pods) {
-      const drift = podDrift(annotations, pod, namespace);
+      const drift = podDrift(annotations, pod);
       if (drift === undefined) continue;
       counts[drift.state]++;
       if (drift.state === 'configured' || drift.workload === undefined) continue;
