@@ -3,7 +3,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-bench/', 'dist-demo/', 'coverage/', 'node_modules/', 'scratch/', 'bench/results/'] },
+  {
+    ignores: [
+      'dist/',
+      'dist-bench/',
+      'dist-demo/',
+      'reports/',
+      '.stryker-tmp/',
+      'coverage/',
+      'node_modules/',
+      'scratch/',
+      'bench/results/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
