@@ -1,6 +1,6 @@
 import { formatProblem, type Problem } from '../core/problems.js';
 import { annotation } from '../core/annotations.js';
-import { ownAnnotations, readAnnotations, type Annotations } from '../core/read-annotations.js';
+import { ownAnnotations, readAnnotations, type Annotations, type Values } from '../core/read-annotations.js';
 import { settingsFrom } from '../core/settings.js';
 import { allowed, denied, type AdmissionResponse } from './responses.js';
 import type { AdmissionRequest } from './review.js';
@@ -16,8 +16,7 @@ export interface ValidateOutcome {
 }
 
 /** What a valid configuration will do that its author may not expect. */
-function adviceOn(annotations: Annotations | undefined): Problem[] {
-  const { values } = readAnnotations(annotations, 'namespace');
+function adviceOn(values: Values): Problem[] {
   const problem = settingsFrom(values).coreProtocolProblem;
   return problem === undefined ? [] : [{ key: annotation('protocol'), value: values.protocol, message: problem }];
 }
@@ -43,8 +42,8 @@ export function validateNamespace(request: AdmissionRequest): ValidateOutcome {
   if (ownAnnotations(annotations).size === 0) {
     return { response: allowed(request.uid), reason: 'no-telemetry-annotations', problems: [], advice: [] };
   }
-  const { problems } = readAnnotations(annotations, 'namespace');
-  const advice = adviceOn(annotations);
+  const { problems, values } = readAnnotations(annotations, 'namespace');
+  const advice = adviceOn(values);
   const adviceLines = advice.map(formatProblem);
   if (problems.length === 0) return { response: allowed(request.uid, adviceLines), reason: 'valid', problems, advice };
 

@@ -1,7 +1,7 @@
 import { podDrift, type PodTelemetry } from '../core/drift.js';
 import type { Pod } from '../core/pod.js';
 import { formatProblem } from '../core/problems.js';
-import { readAnnotations, type Annotations } from '../core/read-annotations.js';
+import { readAnnotations, type Annotations, type Values } from '../core/read-annotations.js';
 import type { Workload } from '../core/rollout.js';
 import { settingsFrom } from '../core/settings.js';
 import { findTargets } from '../core/targets.js';
@@ -30,8 +30,7 @@ export interface StatusReport {
 }
 
 /** The effective settings a core container gets from the namespace: env var → value, or where it comes from. */
-function settingsOf(annotations: Annotations): Record<string, string> {
-  const { values } = readAnnotations(annotations, 'namespace');
+function settingsOf(values: Values): Record<string, string> {
   const settings = settingsFrom(values);
   const env = settings.env('core', { ca: true, clientCert: true });
   const out: Record<string, string> = Object.fromEntries(
@@ -55,6 +54,7 @@ export function namespaceStatus(
   workloads: readonly Workload[],
   pods: readonly Pod[],
 ): NamespaceStatus {
+  const reading = readAnnotations(annotations, 'namespace');
   const gateways = workloads.filter((w) => {
     const asPod: Pod = { metadata: w.template.metadata ?? {}, spec: w.template.spec };
     return findTargets(asPod, readAnnotations(w.template.metadata?.annotations, 'pod').values).targets.length > 0;
@@ -77,8 +77,8 @@ export function namespaceStatus(
   return {
     name,
     ok: rows.every((r) => r.missing === 0 && r.stale === 0),
-    settings: settingsOf(annotations),
-    problems: readAnnotations(annotations, 'namespace').problems.map(formatProblem),
+    settings: settingsOf(reading.values),
+    problems: reading.problems.map(formatProblem),
     workloads: rows.sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`)),
   };
 }

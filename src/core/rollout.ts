@@ -1,10 +1,10 @@
 import { annotation } from './annotations.js';
+import { configHash, valuesHash } from './config-hash.js';
 import type { Pod } from './pod.js';
-import { configHash } from './config-hash.js';
 import { readAnnotations, readEffective, type Annotations } from './read-annotations.js';
+import { findTargets } from './targets.js';
 
 export { configHash } from './config-hash.js';
-import { findTargets } from './targets.js';
 
 /** The pod-template annotation a rollout sets; a changed template is what makes the workload roll. */
 export const CONFIG_HASH = annotation('config-hash');
@@ -47,7 +47,7 @@ export function rolloutNeeded(
   const asPod: Pod = { metadata: template.metadata ?? {}, spec: template.spec };
   if (findTargets(asPod, values).targets.length === 0) return { roll: false, reason: 'not-an-ai-gateway-workload' };
   if (values.inject === false) return { roll: false, reason: 'injection-disabled' };
-  const hash = configHash(namespace, own);
+  const hash = valuesHash(values);
   const current = own?.[CONFIG_HASH];
   if (current === hash) return { roll: false, reason: 'already-at-hash' };
   if (previous !== undefined && configHash(previous, own) === hash) return { roll: false, reason: 'unchanged' };

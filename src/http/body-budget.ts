@@ -7,7 +7,6 @@ export interface BodyBudget {
   /** Takes `bytes` from the budget; false (and nothing taken) when that would exceed it. */
   take(bytes: number): boolean;
   give(bytes: number): void;
-  readonly inUse: () => number;
 }
 
 export function bodyBudget(limit: number): BodyBudget {
@@ -21,6 +20,5 @@ export function bodyBudget(limit: number): BodyBudget {
     give(bytes) {
       used = Math.max(0, used - bytes);
     },
-    inUse: () => used,
   };
 }

@@ -31,31 +31,29 @@ export function jsonBody(webhook: Webhook, limit: number, deps: RouteDeps, budge
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) return refuse(res, 413, `body larger than ${limit} bytes`);
     // Reserve what the request declares up front (the API server always sends Content-Length), the rest as it comes.
-    let reserved = 0;
     if (!budget.take(declared)) return busy(res);
-    reserved = declared;
+    let reserved = declared;
     res.once('close', () => budget.give(reserved));
     const chunks: Buffer[] = [];
     let size = 0;
+    let refused = false;
+    const stop = (answer: () => void) => {
+      refused = true;
+      req.off('data', onData);
+      answer();
+    };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        return refuse(res, 413, `body larger than ${limit} bytes`);
-      }
+      if (size > limit) return stop(() => refuse(res, 413, `body larger than ${limit} bytes`));
       if (size > reserved) {
-        if (!budget.take(size - reserved)) {
-          req.off('data', onData);
-          size = limit + 1;
-          return busy(res);
-        }
+        if (!budget.take(size - reserved)) return stop(() => busy(res));
         reserved = size;
       }
       chunks.push(chunk);
     };
     req.on('data', onData);
     req.on('end', () => {
-      if (size > limit) return;
+      if (refused) return;
       try {
         req.body = JSON.parse(Buffer.concat(chunks, size).toString('utf8')) as unknown;
       } catch {

@@ -84,7 +84,7 @@ class StampedCache extends Map<string, Annotations> {
   }
 
   private bump(name: string): void {
-    // Only names the cache has seen are counted; the map stays as large as the cache itself, plus deletions.
+    // One counter per name ever written: as many as the cache holds, plus deletions since the last relist.
     this.writes.set(name, (this.writes.get(name) ?? 0) + 1);
   }
 }

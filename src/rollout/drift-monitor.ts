@@ -53,6 +53,8 @@ export class DriftMonitor {
   private readonly stopper = new AbortController();
   private readonly healed = new Set<string>();
   private readonly reported = new Set<string>();
+  /** The namespaces the gauge has series for, so one no longer configured can be dropped. */
+  private gaugeNamespaces = new Set<string>();
   private readonly tuning: DriftTuning;
   private wake: (() => void) | undefined;
   private running: Promise<void> | undefined;
@@ -86,8 +88,8 @@ export class DriftMonitor {
     }
   }
 
-  /** One pass over every configured namespace; exposed for tests. */
-  async scanAll(): Promise<void> {
+  /** One pass over every configured namespace. */
+  private async scanAll(): Promise<void> {
     const seen = new Set<string>();
     for (const [name, annotations] of this.deps.namespaces()) {
       if (this.stopper.signal.aborted) return;
@@ -103,8 +105,6 @@ export class DriftMonitor {
     }
     this.gaugeNamespaces = seen;
   }
-
-  private gaugeNamespaces = new Set<string>();
 
   private async scan(namespace: string, annotations: Annotations): Promise<void> {
     const { api, logger, metrics } = this.deps;
