@@ -1,5 +1,5 @@
 import type { CaStatus } from '../core/mounts.js';
-import { caToCheck, decide } from '../core/inject.js';
+import { prepare } from '../core/inject.js';
 import { diff } from '../core/patch.js';
 import { formatWarnings, type Problem } from '../core/problems.js';
 import type { Annotations } from '../core/read-annotations.js';
@@ -51,10 +51,11 @@ export async function mutatePod(request: AdmissionRequest, { lookup, checkCa }: 
     if (namespace === undefined || annotations === undefined) {
       return { ...none, response: allowed(request.uid), reason: 'namespace-unknown' };
     }
-    const ca = checkCa === undefined ? undefined : caToCheck(annotations, request.object);
+    const prepared = prepare(annotations, request.object);
+    const { ca } = prepared;
     const caStatus =
       ca === undefined || checkCa === undefined ? 'unchecked' : await checkCa(namespace, ca.configMap, ca.key);
-    const decision = decide(annotations, request.object, { caStatus, namespace });
+    const decision = prepared.decide({ caStatus, namespace });
     const warnings = formatWarnings(decision.problems);
     const base = { reason: decision.reason, roles: decision.roles, problems: decision.problems };
     if (!decision.inject) return { ...base, kept: [], response: allowed(request.uid, warnings) };

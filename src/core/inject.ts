@@ -54,10 +54,18 @@ function consider(namespaceAnnotations: Annotations | undefined, object: unknown
 
 const isDecision = (x: Considered | Decision): x is Decision => 'reason' in x;
 
-/** The CA ConfigMap the shell should check before deciding, if this pod would get one. */
-export function caToCheck(namespaceAnnotations: Annotations | undefined, object: unknown): CaSource | undefined {
+/** A decision half made: what the shell should look up in the cluster first, and the rest of the decision. */
+export interface Prepared {
+  /** The CA ConfigMap the shell should check before deciding, if this pod would get one. */
+  readonly ca: CaSource | undefined;
+  readonly decide: (facts?: ClusterFacts) => Decision;
+}
+
+/** The first steps once: the shell looks up `ca` (asynchronously) and then finishes with `decide`. */
+export function prepare(namespaceAnnotations: Annotations | undefined, object: unknown): Prepared {
   const considered = consider(namespaceAnnotations, object);
-  return isDecision(considered) ? undefined : considered.settings.ca;
+  if (isDecision(considered)) return { ca: undefined, decide: () => considered };
+  return { ca: considered.settings.ca, decide: (facts = UNCHECKED) => finish(considered, namespaceAnnotations, facts) };
 }
 
 /**
@@ -65,8 +73,10 @@ export function caToCheck(namespaceAnnotations: Annotations | undefined, object:
  * injected pod. Pure: the same inputs always give the same decision, and the input pod is not modified.
  */
 export function decide(namespaceAnnotations: Annotations | undefined, object: unknown, facts = UNCHECKED): Decision {
-  const considered = consider(namespaceAnnotations, object);
-  if (isDecision(considered)) return considered;
+  return prepare(namespaceAnnotations, object).decide(facts);
+}
+
+function finish(considered: Considered, namespaceAnnotations: Annotations | undefined, facts: ClusterFacts): Decision {
   const { pod, podAnnotations, reading, targeting, roles, settings } = considered;
   const problems: Problem[] = [...targeting.problems, ...reading.problems];
   const usable = (m: Mount | undefined, missing?: Problem) => {
