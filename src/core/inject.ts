@@ -89,14 +89,15 @@ function finish(considered: Considered, namespaceAnnotations: Annotations | unde
   const mounts = [ca, clientCert].filter((m): m is Mount => m !== undefined);
   const mounted: Mounted = { ca: ca !== undefined, clientCert: clientCert !== undefined };
 
+  // Before the check below: a core-only pod this leaves with nothing to inject still hears why.
+  if (settings.coreProtocolProblem !== undefined && roles.includes('core')) {
+    problems.push(protocolProblem(settings.coreProtocolProblem, reading.values.protocol));
+  }
   // The Kubernetes attributes ride along with other settings; on their own they would patch every AI Gateway pod.
   const configured = mounts.length > 0 || roles.some((r) => settings.env(r, mounted).length > 0);
   if (!configured && settings.resourceAttributes === undefined) {
     const annotated = ownAnnotations(namespaceAnnotations).size + ownAnnotations(podAnnotations).size > 0;
     return skip(annotated ? 'nothing-configured' : 'namespace-not-annotated', roles, problems);
-  }
-  if (settings.coreProtocolProblem !== undefined && roles.includes('core')) {
-    problems.push(protocolProblem(settings.coreProtocolProblem, reading.values.protocol));
   }
   const attributes = attributePlan(pod, facts.namespace, settings.k8sAttributes, settings.resourceAttributes ?? []);
   const { containers, kept } = injectContainers(pod.spec.containers, targeting.targets, (role, c) => {

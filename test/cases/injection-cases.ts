@@ -289,6 +289,14 @@ export const CASES: InjectionCase[] = [
     patched: true,
   },
   {
+    name: 'over HTTP a core-only pod gets nothing, and is told why',
+    namespace: { endpoint: 'https://collector:4318/', protocol: 'http/protobuf', 'k8s-attributes': 'false' },
+    pod: corePod(),
+    otel: { aigw: {} },
+    warnings: [/protocol="http\/protobuf": the AI Gateway core exports over gRPC only/],
+    patched: false,
+  },
+  {
     name: 'protocol http/json is refused: neither SDK sends OTLP/JSON',
     namespace: { endpoint: ENDPOINT, protocol: 'http/json', 'k8s-attributes': 'false' },
     pod: corePod(),
