@@ -66,7 +66,7 @@ const WORKLOAD_KEYS: Readonly<Record<string, string>> = {
 export function workloadAttribute(pod: Pod): Attribute | undefined {
   const owners = pod.metadata?.ownerReferences;
   if (!Array.isArray(owners)) return undefined;
-  const owner = (owners as OwnerReference[]).find((o) => typeof o === 'object' && o !== null && o.controller === true);
+  const owner = (owners as (OwnerReference | null)[]).find((o) => o?.controller === true);
   if (typeof owner?.kind !== 'string' || typeof owner.name !== 'string' || owner.name === '') return undefined;
   const key = Object.hasOwn(WORKLOAD_KEYS, owner.kind) ? WORKLOAD_KEYS[owner.kind] : undefined;
   if (key === undefined) return undefined;

@@ -7,7 +7,7 @@
 export function trimEndWhere(s: string, drop: (char: string) => boolean): string {
   let end = s.length;
   while (end > 0 && drop(s.charAt(end - 1))) end--;
-  return end === s.length ? s : s.slice(0, end);
+  return s.slice(0, end);
 }
 
 // What String.prototype.trim removes, plus the list separator.

@@ -21,9 +21,10 @@ interface OwnerReference {
 export function workloadOf(pod: Pod): WorkloadRef | undefined {
   const owners = pod.metadata?.ownerReferences;
   if (!Array.isArray(owners)) return undefined;
-  const owner = (owners as OwnerReference[]).find((o) => typeof o === 'object' && o !== null && o.controller === true);
+  const owner = (owners as (OwnerReference | null)[]).find((o) => o?.controller === true);
   if (typeof owner?.name !== 'string' || owner.name === '') return undefined;
   if (owner.kind === 'StatefulSet' || owner.kind === 'DaemonSet') return { kind: owner.kind, name: owner.name };
+  // Stryker disable next-line OptionalChaining: owners were found above, so metadata is there.
   const hash = pod.metadata?.labels?.['pod-template-hash'];
   if (owner.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`)) {
     return { kind: 'Deployment', name: owner.name.slice(0, -hash.length - 1) };

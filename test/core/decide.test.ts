@@ -21,6 +21,8 @@ interface Row {
   /** `key kind` of each problem, in order (kind `-` for a bad annotation). */
   problems?: string[];
   kept?: string[];
+  /** Some env values of the first container afterwards. */
+  env?: Record<string, string>;
 }
 
 const both = () =>
@@ -124,8 +126,48 @@ describe('decisions and their reasons', () => {
       },
     ],
     [
-      'an explicit grpc with the endpoint shorthand',
-      { namespace: { ...ENDPOINT, protocol: 'grpc' }, pod: corePod(), reason: 'injected', roles: ['core'] },
+      'an explicit grpc with the endpoint shorthand: the address as written for both signals',
+      {
+        namespace: { ...ENDPOINT, protocol: 'grpc' },
+        pod: corePod(),
+        reason: 'injected',
+        roles: ['core'],
+        env: {
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector:4317',
+          OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'https://collector:4317',
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        },
+      },
+    ],
+    [
+      'a non-gRPC protocol with only a tracing endpoint: the core is told',
+      {
+        namespace: { 'tracing-endpoint': 'https://collector:4318', protocol: 'http/protobuf' },
+        pod: corePod(),
+        reason: 'nothing-configured',
+        roles: ['core'],
+        problems: [`${a('protocol')} protocol-not-for-core`],
+      },
+    ],
+    [
+      'a non-gRPC protocol with only a metrics endpoint: the core is told',
+      {
+        namespace: { 'metrics-endpoint': 'https://collector:4318', protocol: 'http/protobuf' },
+        pod: corePod(),
+        reason: 'nothing-configured',
+        roles: ['core'],
+        problems: [`${a('protocol')} protocol-not-for-core`],
+      },
+    ],
+    [
+      'a non-gRPC protocol without any endpoint: nothing to say',
+      {
+        namespace: { protocol: 'http/protobuf', compression: 'gzip' },
+        pod: processorPod(),
+        reason: 'injected',
+        roles: ['processor'],
+        env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip' },
+      },
     ],
     [
       'a container with envFrom',
@@ -281,6 +323,11 @@ describe('decisions and their reasons', () => {
     expect(decision.roles).toEqual(row.roles ?? []);
     expect(decision.problems.map((p) => `${p.key} ${p.kind ?? '-'}`)).toEqual(row.problems ?? []);
     expect(decision.inject ? decision.kept : []).toEqual(row.kept ?? []);
+    if (row.env !== undefined) {
+      const env = decision.inject ? (decision.pod.spec.containers[0]?.env ?? []) : [];
+      const values = Object.fromEntries(env.map((e) => [e.name, e.value]));
+      for (const [name, value] of Object.entries(row.env)) expect(values[name], name).toBe(value);
+    }
     if (decision.inject) {
       const again = decide(row.namespace && ns(row.namespace), decision.pod, row.facts);
       expect(again.reason, 'deciding on its own output').toBe('already-configured');

@@ -165,7 +165,7 @@ describe('OTEL_RESOURCE_ATTRIBUTES, as exact text and env order', () => {
 
 const HASH = '6d4b9c7f8d';
 const owned = (owners: unknown, labels: Record<string, string> = { 'pod-template-hash': HASH }): Pod => ({
-  metadata: { labels, ownerReferences: owners } as Pod['metadata'],
+  metadata: { labels, ownerReferences: owners },
   spec: { containers: [] },
 });
 const owner = (kind: unknown, name: unknown, controller: unknown = true) => ({
