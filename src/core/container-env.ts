@@ -32,9 +32,10 @@ export function withEnv(container: Container, wanted: readonly EnvSetting[], ove
     if (existing.length === 0) {
       env.push({ ...want });
       changed = true;
-    } else if (existing.every((i) => isExactly(env[i], want))) {
       continue;
-    } else if (override || existing.every((i) => isUnset(env[i]) || isExactly(env[i], want))) {
+    }
+    if (existing.every((i) => isExactly(env[i], want))) continue;
+    if (override || existing.every((i) => isUnset(env[i]) || isExactly(env[i], want))) {
       for (const i of existing) env[i] = { ...want };
       changed = true;
     } else {

@@ -28,7 +28,7 @@ export type Decision =
       readonly kept: readonly string[];
     });
 
-export const skip = (reason: SkipReason, roles: readonly Role[] = [], problems: readonly Problem[] = []): Decision => ({
+export const skip = (reason: SkipReason, roles: readonly Role[], problems: readonly Problem[]): Decision => ({
   inject: false,
   reason,
   roles,

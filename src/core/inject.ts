@@ -26,6 +26,7 @@ export interface ClusterFacts {
   readonly namespace?: string;
 }
 
+// Stryker disable next-line ObjectLiteral,StringLiteral: without facts, any status but the two missing ones reads alike.
 const UNCHECKED: ClusterFacts = { caStatus: 'unchecked' };
 
 interface Considered {
@@ -48,7 +49,7 @@ function consider(namespaceAnnotations: Annotations | undefined, object: unknown
   const roles = ROLES.filter((r) => targeting.targets.some((t) => t.role === r));
   if (targeting.targets.length === 0) return skip('not-an-ai-gateway-pod', [], targeting.problems);
   const settings = settingsFrom(reading.values);
-  if (!settings.inject) return skip('injection-disabled', roles);
+  if (!settings.inject) return skip('injection-disabled', roles, []);
   return { pod, podAnnotations, reading, targeting, roles, settings };
 }
 
@@ -79,8 +80,8 @@ export function decide(namespaceAnnotations: Annotations | undefined, object: un
 function finish(considered: Considered, namespaceAnnotations: Annotations | undefined, facts: ClusterFacts): Decision {
   const { pod, podAnnotations, reading, targeting, roles, settings } = considered;
   const problems: Problem[] = [...targeting.problems, ...reading.problems];
-  const usable = (m: Mount | undefined, missing?: Problem) => {
-    const conflict = m === undefined ? undefined : (missing ?? mountConflict(pod, targeting.targets, m));
+  const usable = (m: Mount, missing?: Problem) => {
+    const conflict = missing ?? mountConflict(pod, targeting.targets, m);
     if (conflict !== undefined) problems.push(conflict);
     return conflict === undefined ? m : undefined;
   };
@@ -94,7 +95,8 @@ function finish(considered: Considered, namespaceAnnotations: Annotations | unde
     problems.push(protocolProblem(settings.coreProtocolProblem, reading.values.protocol));
   }
   // The Kubernetes attributes ride along with other settings; on their own they would patch every AI Gateway pod.
-  const configured = mounts.length > 0 || roles.some((r) => settings.env(r, mounted).length > 0);
+  // (A mounted CA or client certificate always brings its variables, so the env alone tells.)
+  const configured = roles.some((r) => settings.env(r, mounted).length > 0);
   if (!configured && settings.resourceAttributes === undefined) {
     const annotated = ownAnnotations(namespaceAnnotations).size + ownAnnotations(podAnnotations).size > 0;
     return skip(annotated ? 'nothing-configured' : 'namespace-not-annotated', roles, problems);

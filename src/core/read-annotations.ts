@@ -55,6 +55,7 @@ export function readEffective(namespace: Annotations | undefined, pod: Annotatio
 const namespaceReadings = new WeakMap<Annotations, Reading>();
 
 /** A namespace's own reading; memoised for the frozen maps the namespace sources hand out (a pure function's cache). */
+// Stryker disable ConditionalExpression,EqualityOperator: the cache changes how often, never what, is read.
 function readNamespace(namespace: Annotations | undefined): Reading {
   const cached = namespace === undefined ? undefined : namespaceReadings.get(namespace);
   if (cached !== undefined) return cached;
@@ -62,6 +63,7 @@ function readNamespace(namespace: Annotations | undefined): Reading {
   if (namespace !== undefined && Object.isFrozen(namespace)) namespaceReadings.set(namespace, reading);
   return reading;
 }
+// Stryker restore ConditionalExpression,EqualityOperator
 
 // No value of ours is anywhere near this long (the longest, resource-attributes, is capped here too); a longer one
 // is refused before any parsing, so a tenant's megabyte of text costs one length check.
@@ -141,6 +143,7 @@ function nestedMountRule(reading: Reading): Reading {
 
 function drop(reading: Reading, key: Key, message: string): Reading {
   const { [key]: value, ...rest } = reading.values;
+  // Stryker disable next-line ConditionalExpression: the keys dropped so far hold strings; the check guards later rules.
   const problem: Problem = { key: annotation(key), value: typeof value === 'string' ? value : undefined, message };
   return { values: rest, problems: [...reading.problems, problem] };
 }

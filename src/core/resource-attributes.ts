@@ -70,6 +70,7 @@ export function workloadAttribute(pod: Pod): Attribute | undefined {
   if (typeof owner?.kind !== 'string' || typeof owner.name !== 'string' || owner.name === '') return undefined;
   const key = Object.hasOwn(WORKLOAD_KEYS, owner.kind) ? WORKLOAD_KEYS[owner.kind] : undefined;
   if (key === undefined) return undefined;
+  // Stryker disable next-line OptionalChaining: owners were found above, so metadata is there.
   const hash = pod.metadata?.labels?.['pod-template-hash'];
   if (owner.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`)) {
     return {
@@ -163,6 +164,7 @@ function placeFieldVars(fields: readonly FieldVar[], env: readonly EnvVar[], at:
       replaced.set(i, { ...f.env });
     }
     // A variable defined after the entry that references it is not expanded by the kubelet.
+    // Stryker disable next-line EqualityOperator: i is never at, which holds another name.
     if (at === -1 || i < at) usable.push(f);
     else late.push(f.env.name);
   }

@@ -20,6 +20,8 @@ describe('typo suggestions', () => {
     // A third of the letters: 21 letters allow 7 edits, so a long key is still found through a few more.
     ['traces-sampler-argument', 'traces-sampler-arg'],
     ['k8s-attribs', 'k8s-attributes'],
+    // Two keys equally near: the first in the table wins.
+    ['headers-secret-k', 'headers-secret'],
     ['team', undefined],
     ['owner', undefined],
     ['', undefined],

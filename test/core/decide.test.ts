@@ -62,6 +62,10 @@ describe('decisions and their reasons', () => {
       { namespace: { 'k8s-attributes': 'true' }, pod: corePod(), reason: 'nothing-configured', roles: ['core'] },
     ],
     [
+      'only a pod annotation, configuring nothing',
+      { pod: corePod({ annotations: { [a('inject')]: 'true' } }), reason: 'nothing-configured', roles: ['core'] },
+    ],
+    [
       'only a pod annotation configures',
       {
         pod: corePod({ annotations: { [a('endpoint')]: 'https://collector:4317' } }),
@@ -332,6 +336,30 @@ describe('decisions and their reasons', () => {
       const again = decide(row.namespace && ns(row.namespace), decision.pod, row.facts);
       expect(again.reason, 'deciding on its own output').toBe('already-configured');
     }
+  });
+
+  it('warns of envFrom once: not again on the pod it already configured', () => {
+    const first = decide(ns(ENDPOINT), withEnvFrom());
+    expect(first.problems.map((p) => p.kind)).toEqual(['env-from']);
+    const again = first.inject ? decide(ns(ENDPOINT), first.pod) : first;
+    expect(again.reason).toBe('already-configured');
+    expect(again.problems).toEqual([]);
+  });
+
+  it('adds back a CA volume the pod lost, its containers already configured', () => {
+    const first = decide(ns(CA), corePod());
+    if (!first.inject) throw new Error('not injected');
+    const lost = { ...first.pod, spec: { ...first.pod.spec, volumes: [] } };
+    const again = decide(ns(CA), lost);
+    expect(again.reason).toBe('injected');
+    expect(again.inject && again.pod.spec.volumes?.map((v) => v.name)).toEqual(['collector-ca-volume']);
+  });
+
+  it('writes no volumes key into a pod that had none and needs none', () => {
+    const p = corePod();
+    delete p.spec.volumes;
+    const d = decide(ns(ENDPOINT), p);
+    expect(d.inject && Object.keys(d.pod.spec)).not.toContain('volumes');
   });
 
   it('a mounted CA comes out only when the cluster has it', () => {

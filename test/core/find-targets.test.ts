@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../../src/core/pod.js';
-import { findTargets } from '../../src/core/targets.js';
+import { findTargets, imageName } from '../../src/core/targets.js';
 import { container, CORE_IMAGE, ISTIO_IMAGE, pod, PROCESSOR_IMAGE } from '../fixtures/pods.js';
 
 const ROLE = 'aigw-otel.io/role';
@@ -15,6 +15,13 @@ const three = (labels: Record<string, string> = {}): Pod =>
       container({ name: 'mesh', image: ISTIO_IMAGE }),
     ],
   });
+
+describe('image names', () => {
+  it.each([
+    ['registry:/aigw', 'aigw'],
+    ['registry:5000/aigw:v1', 'aigw'],
+  ])('%j → %j', (image, name) => expect(imageName(image)).toBe(name));
+});
 
 describe('which containers are configured, and as what', () => {
   it.each<[string, Pod, readonly string[] | undefined, string[], string[]]>([

@@ -108,6 +108,13 @@ describe('reading one map', () => {
       ["client-cert-secret=tls: client certificate skipped: its mount path overlaps the CA's"],
     ],
     [
+      'a CA and a client-certificate path but no Secret: nothing to drop',
+      'namespace',
+      { 'ca-configmap': 'ca', 'client-cert-mount-path': '/etc/collector' },
+      { 'ca-configmap': 'ca', 'client-cert-mount-path': '/etc/collector' },
+      [],
+    ],
+    [
       'a client certificate without a CA: any path',
       'namespace',
       { 'client-cert-secret': 'tls', 'client-cert-mount-path': '/etc/collector' },

@@ -80,6 +80,25 @@ describe('OTEL_RESOURCE_ATTRIBUTES, as exact text and env order', () => {
       { env: [v(RA, 'k8s.namespace.name=mine,')], override: true, after: [...FIELDS, v(RA, ALL)] },
     ],
     ['every key already there: the same container', { env: [...FIELDS, v(RA, ALL)] }],
+    ['every key there and a trailing comma: left as written', { env: [...FIELDS, v(RA, `${ALL}, `)] }],
+    [
+      'override, the text already ours but the variables gone: they come back',
+      { env: [v(RA, ALL)], override: true, after: [...FIELDS, v(RA, ALL)] },
+    ],
+    [
+      'override, the text already ours but a variable defined differently: replaced',
+      { env: [v(NAME, 'x'), UID_VAR, NODE_VAR, v(RA, ALL)], override: true, after: [...FIELDS, v(RA, ALL)] },
+    ],
+    [
+      'resource-attributes setting the container name: ours left out',
+      {
+        plan: plan({ extra: [{ key: 'k8s.container.name', value: 'gw' }] }),
+        after: [
+          ...FIELDS,
+          v(RA, `${K8S},k8s.pod.uid=$(${UID}),k8s.node.name=$(${NODE}),k8s.deployment.name=aigw,k8s.container.name=gw`),
+        ],
+      },
+    ],
     [
       'the list set from a reference is kept whole',
       { env: [{ name: RA, valueFrom: { configMapKeyRef: { name: 'c', key: 'k' } } }], kept: [RA] },
@@ -200,6 +219,11 @@ describe('the workload attribute from the controlling owner', () => {
       'k8s.replicaset.name=aigw-',
     ],
     ['a StatefulSet', owned([owner('StatefulSet', 'aigw')]), 'k8s.statefulset.name=aigw'],
+    [
+      'a StatefulSet whose name ends in the hash label',
+      owned([owner('StatefulSet', `aigw-${HASH}`)]),
+      `k8s.statefulset.name=aigw-${HASH}`,
+    ],
     ['a DaemonSet', owned([owner('DaemonSet', 'aigw')]), 'k8s.daemonset.name=aigw'],
     ['a Job', owned([owner('Job', 'aigw-migrate')]), 'k8s.job.name=aigw-migrate'],
     ['a Deployment as direct owner', owned([owner('Deployment', 'aigw')]), 'k8s.deployment.name=aigw'],
