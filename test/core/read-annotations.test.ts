@@ -151,9 +151,19 @@ describe('reading one map', () => {
   });
 
   it('counts only unknown keys against the suggestions', () => {
-    const misplaced = Object.fromEntries(Array.from({ length: 20 }, () => [a('injected'), 'x']));
-    const { problems } = readAnnotations({ ...misplaced, [a('endpont')]: 'x' }, 'namespace');
-    expect(problems.at(-1)?.message).toBe('unknown annotation, did you mean aigw-otel.io/endpoint?');
+    // Six known keys in the wrong place first, then twenty typos: every typo still gets its suggestion.
+    const misplaced = ['injected', 'kept-env', 'config-hash', 'injected-hash', 'healed', 'container-names'];
+    const typos = Array.from({ length: 20 }, (_, i) => `endpoin${i}`);
+    const all = Object.fromEntries([...misplaced, ...typos].map((k) => [a(k), 'x']));
+    const { problems } = readAnnotations(all, 'namespace');
+    expect(problems).toHaveLength(26 - 1);
+    expect(problems.filter((p) => p.message.includes('did you mean'))).toHaveLength(25 - 1 - misplaced.length);
+  });
+
+  it('refuses a pod-only key on a namespace when merged with a pod', () => {
+    const reading = readEffective(prefixed({ 'container-names': 'a' }), {});
+    expect(reading.values).toEqual({});
+    expect(reading.problems.map((p) => p.message)).toEqual(['only valid as a pod annotation']);
   });
 });
 
