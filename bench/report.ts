@@ -31,7 +31,8 @@ const best = (rs: LoadResult[]) => [...rs].sort((a, b) => a.rps - b.rps)[Math.fl
 const PROFILES = `## Round two: where the webhook's CPU goes (issue 12)
 
 \`npm run bench:profile\` on the same machine (2026-11-30), both servers under \`node --cpu-prof\` (which slows them
-alike), µs of server CPU per patched core-pod review, summed by self time:
+alike), µs of server CPU per patched core-pod review, summed by self time (taken before the young-generation flag
+below was set):
 
 | µs per review (profiled) | webhook, patched core pod | floor |
 |---|---:|---:|
@@ -56,17 +57,20 @@ alike), µs of server CPU per patched core-pod review, summed by self time:
   is already as large as the whole floor (162). A ratio of 0.5 would need every other cost above the floor (the
   2.8 KB answer through TLS and the HTTP layer, +106; express, glue, GC, the log line and the metrics, ~80) to vanish.
   What is left to cut is fixed by the issue: express as the application, \`compare\` for the patch, the same log line.
-  The measured ratio moves between 0.27 and 0.44 from run to run on this shared 2-core VM (the floor's CPU per review
-  swings 110-160 µs), so compare within one run.
-- **p99 at 1,000 reviews/s**: the webhook adds ~0.4 ms at p50 and 4-5 ms at p99 over the floor; on two cores with the
-  load client on the other, a review that lands behind a young-generation collection or a burst waits for it. Not
-  profiled further this round.
-- **Memory** with 10,000 namespaces: ~141 MB when ready. Importing \`@kubernetes/client-node\` alone takes a bare Node
-  from 39 to ~106 MB (heap +26 MB, 12 MB of it large objects — the generated models; its \`KubeConfig\` module
-  imports them all, so no deep import avoids it). The cache itself is ~8 MB. \`--max-semi-space-size=4\` brought
-  RSS to 119 MB but cost ~10-30 % more CPU per review in a 3-round A/B; \`--optimize-for-size\` 108 MB at about twice
-  the CPU. Neither is set: each trades the CPU target for the memory one. Reaching 120 MB would mean replacing
-  client-node's API classes (and its \`KubeConfig\`) with our own calls, a runtime dependency this project fixes.
+  The rounds' ratios ranged 0.22-0.44 over this stop's runs on this shared 2-core VM (the floor's CPU per review
+  swings 85-170 µs), so compare within one run.
+- **p99 at 1,000 reviews/s and memory: a 4 MB young generation.** With V8's default (semi-spaces growing to 16 MB),
+  \`node --trace-gc\` over 10 s at 1,000 reviews/s showed 92 scavenges of 1.2 ms on average (up to 5 ms) and 2
+  mark-compacts: a review that arrives behind one waits. With \`--max-semi-space-size=4\`: 363 scavenges of 0.6 ms and
+  no mark-compact; p99 4.4 → 2.8 ms and p99.9 12.8 → 5.7 ms in that run. The same flag keeps RSS with 10,000
+  namespaces at ~115-119 MB when ready instead of ~141 (importing \`@kubernetes/client-node\` alone takes a bare Node
+  from 39 to ~106 MB: its \`KubeConfig\` module imports every generated model, so no deep import avoids it; the cache
+  itself is ~8 MB). Its price: in a same-run A/B of 6 alternating rounds the webhook's CPU per review was ~45 µs
+  (~10 %) higher with it, at the edge of this machine's noise. The Deployment sets it (\`NODE_OPTIONS\` in
+  \`manifests/base/deployment.yaml\`, which the bench runs with): an admission webhook's tail latency and its memory
+  limit matter more than CPU at rates no cluster sends. \`--optimize-for-size\` (108 MB) cost about twice the CPU
+  and is not set. The p99 target (floor + 1 ms) is still missed by ~0.6 ms here: the webhook's ~3× CPU per review
+  on two shared cores.
 
 ## Round one (earlier stops)
 
