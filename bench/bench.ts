@@ -7,11 +7,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { StandInApiServer } from '../test/helpers/stand-in-apiserver.js';
 import type { LoadResult, LoadSpec } from './load.js';
+import { freePort as port } from './free-port.js';
 import { writeReport, type Report } from './report.js';
 import { coreReview8k } from './review-8k.js';
 import { container, pod, review } from '../test/fixtures/pods.js';
@@ -29,16 +29,6 @@ const dir = mkdtempSync(join(tmpdir(), 'aigw-bench-'));
 const children: ChildProcess[] = [];
 const node = process.execPath;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** A port the kernel just gave out as free: random ports collide with ephemeral ones. */
-const port = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port: p } = server.address() as AddressInfo;
-      server.close(() => resolve(p));
-    });
-  });
-
 function start(args: string[], env: Record<string, string> = {}): ChildProcess {
   const child = spawn(node, args, {
     env: { ...process.env, NODE_OPTIONS: deploymentNodeOptions(), ...env },

@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 import type { LoadResult } from './load.js';
 import { coreReview8k } from './review-8k.js';
 
@@ -90,17 +91,25 @@ async function main(): Promise<void> {
   execFileSync('bash', ['certs/generate.sh', '--out', dir, '--quiet']);
   const tls = { TLS_CERT_FILE: join(dir, 'tls.crt'), TLS_KEY_FILE: join(dir, 'tls.key') };
   writeFileSync(join(dir, 'namespaces.yaml'), readFileSync('examples/namespaces.yaml'));
+  const [webhookPort, adminPort, floorPort] = [await freePort(), await freePort(), await freePort()];
+  const namespaces = join(dir, 'namespaces.yaml');
   const webhook = await profiled(
     ['dist/main.js'],
-    { ...tls, PORT: '18643', ADMIN_PORT: '18644', NAMESPACES_FILE: join(dir, 'namespaces.yaml'), LOG_LEVEL: 'info' },
-    'https://localhost:18643/mutate-pods',
-    () => fetch('http://127.0.0.1:18644/readyz').then((r) => r.ok),
+    {
+      ...tls,
+      PORT: String(webhookPort),
+      ADMIN_PORT: String(adminPort),
+      NAMESPACES_FILE: namespaces,
+      LOG_LEVEL: 'info',
+    },
+    `https://localhost:${webhookPort}/mutate-pods`,
+    () => fetch(`http://127.0.0.1:${adminPort}/readyz`).then((r) => r.ok),
   );
   const floor = await profiled(
-    ['dist-bench/bench/floor-server.js', tls.TLS_CERT_FILE, tls.TLS_KEY_FILE, '18645'],
+    ['dist-bench/bench/floor-server.js', tls.TLS_CERT_FILE, tls.TLS_KEY_FILE, String(floorPort)],
     {},
-    'https://localhost:18645/mutate-pods',
-    () => listening(18645),
+    `https://localhost:${floorPort}/mutate-pods`,
+    () => listening(floorPort),
   );
   const names = [...new Set([...Object.keys(webhook), ...Object.keys(floor)])].sort(
     (a, b) => (webhook[b] ?? 0) - (webhook[a] ?? 0),

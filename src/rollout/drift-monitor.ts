@@ -3,11 +3,10 @@ import { podDrift, type PodTelemetry } from '../core/drift.js';
 import { annotation } from '../core/annotations.js';
 import { autoRolloutOn } from '../core/rollout.js';
 import type { WorkloadRef } from '../core/workload-ref.js';
-import { KubeError, type KubeApi } from '../kube/api.js';
+import { KubeError } from '../kube/api.js';
 import type { EventTarget } from '../kube/events.js';
 import { sleep } from '../kube/backoff.js';
-import type { Logger } from '../observability/logger.js';
-import type { Metrics } from '../observability/metrics.js';
+import type { RolloutDeps } from './auto-rollout.js';
 
 export interface DriftTuning {
   /** How often every configured namespace's pods are listed. */
@@ -25,12 +24,8 @@ export const DEFAULT_DRIFT_TUNING: DriftTuning = {
   requestTimeoutMs: 10_000, // off the review path; a namespace's pod list
 };
 
-export interface DriftDeps {
-  readonly api: KubeApi;
-  readonly logger: Logger;
-  readonly metrics: Metrics;
-  readonly isLeader: () => boolean;
-  readonly namespaces: () => ReadonlyMap<string, Annotations>;
+/** What auto-rollout works with, plus Warning Events, with the drift monitor's own tuning. */
+export interface DriftDeps extends Omit<RolloutDeps, 'tuning'> {
   readonly warn: (target: EventTarget, reason: string, message: string) => void;
   readonly tuning?: DriftTuning;
 }
