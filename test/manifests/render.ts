@@ -1,8 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { realPaths } from '../helpers/real-parts.js';
 
 export type K8sObject = {
   apiVersion: string;
@@ -10,11 +11,12 @@ export type K8sObject = {
   metadata: { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
 } & Record<string, any>;
 
-export const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
-
-/** `kubectl kustomize` of an overlay, rendered offline, as objects. */
+/**
+ * `kubectl kustomize` of an overlay, rendered offline, as objects. The kubectl is the one test/real/build.sh built
+ * (the version the real-cluster tests run), never whatever is on PATH: callers check `haveRealParts('kubectl')`.
+ */
 export function render(dir: string): K8sObject[] {
-  const text = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+  const text = execFileSync(realPaths.kubectl, ['kustomize', dir], { encoding: 'utf8' });
   return parseAllDocuments(text).map((d) => unfoldBase64(d.toJS() as K8sObject));
 }
 

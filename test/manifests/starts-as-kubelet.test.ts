@@ -10,14 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canStartContainers, startContainer } from '../helpers/container-start.js';
 import { volumeFiles, writeVolume, type ClusterObjects, type PodContext } from '../helpers/kubelet-volumes.js';
 import { freePort } from '../helpers/process.js';
+import { haveRealParts } from '../helpers/real-parts.js';
 import { StandInApiServer } from '../helpers/stand-in-apiserver.js';
-import { find, hasKubectl, manifestsWithCerts, render, type K8sObject } from './render.js';
+import { find, manifestsWithCerts, render, type K8sObject } from './render.js';
 
+// The built kubectl first: under CI=true its absence fails the run (haveRealParts throws), whatever the machine.
+const hasKubectl = haveRealParts('kubectl');
 const runnable = hasKubectl && canStartContainers;
-if (!runnable) {
-  console.warn(
-    'skipping "starts as the kubelet would start it": needs root, unshare, chroot and kubectl (CI runs as root)',
-  );
+if (hasKubectl && !runnable) {
+  console.warn('skipping "starts as the kubelet would start it": needs root, unshare and chroot (CI runs as root)');
 }
 
 const NAMESPACE = 'aigw-otel-injector';
