@@ -195,7 +195,7 @@ async function createRollout({ api, config, logger, metrics, options, namespaces
         rollout.leadershipAcquired();
         drift.namespaceChanged();
       },
-      onStoppedLeading: () => undefined,
+      onStoppedLeading: () => drift.leadershipLost(),
     },
     options.leaderTuning ?? leader.DEFAULT_LEADER_TUNING,
   );
@@ -207,6 +207,7 @@ async function createRollout({ api, config, logger, metrics, options, namespaces
     warn,
     namespaces,
     isLeader: () => elector.isLeader(),
+    rolling: (namespace) => rollout.rolling(namespace),
     tuning: options.driftTuning,
   });
   return { rollout, elector, drift };

@@ -34,6 +34,9 @@ interface OwnerReference {
 export function warningEvents(request: AdmissionRequest, outcome: MutateOutcome): WarningEvent[] {
   const namespace = request.namespace;
   if (request.dryRun === true || namespace === undefined || namespace === '') return [];
+  // A bare pod's warnings go on its namespace, named without a uid: a pod review names its namespace only, the
+  // namespace informer keeps no uids, and `kubectl describe namespace` lists no Events whatever their uid
+  // (`kubectl get events -n <namespace>` does).
   const target = ownerOf(request.object, namespace) ?? {
     kind: 'Namespace',
     name: namespace,
@@ -52,6 +55,7 @@ export function warningEvents(request: AdmissionRequest, outcome: MutateOutcome)
   return outcome.problems.map((p) => ({ target, reason: REASONS[p.kind ?? 'annotation'], message: formatProblem(p) }));
 }
 
+/** The controlling owner with its uid from the pod's ownerReferences (the API server requires one in each). */
 function ownerOf(object: unknown, namespace: string): WarningEvent['target'] | undefined {
   const refs = (object as { metadata?: { ownerReferences?: unknown } } | null | undefined)?.metadata?.ownerReferences;
   if (!Array.isArray(refs)) return undefined;

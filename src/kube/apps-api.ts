@@ -6,10 +6,10 @@ import { call, withTimeout } from './calls.js';
 export interface AppsApi {
   /** deployments, statefulsets, daemonsets list (one namespace). */
   listWorkloads(namespace: string, timeoutMs: number): Promise<Workload[]>;
-  /** deployments, statefulsets, daemonsets patch: a merge patch of the pod template's annotations. */
+  /** deployments, statefulsets, daemonsets patch: a merge patch of the pod template's annotations (null removes). */
   patchTemplateAnnotations(
     workload: Pick<Workload, 'kind' | 'name' | 'namespace'>,
-    annotations: Record<string, string>,
+    annotations: Record<string, string | null>,
     timeoutMs: number,
   ): Promise<void>;
 }

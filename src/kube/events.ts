@@ -2,6 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '../observability/logger.js';
 import { KubeError, type KubeApi } from './api.js';
 
+/**
+ * The object an Event is about. `kubectl describe` lists the Events whose involvedObject has the described object's
+ * uid, so every target carries one where it can be known; the few without say why where they are made.
+ */
 export interface EventTarget {
   readonly kind: string;
   readonly name: string;
@@ -98,7 +102,8 @@ export function eventRecorder(api: KubeApi, logger: Logger, now: () => number = 
 
   return {
     warn(target, reason, message) {
-      const key = `${target.namespace}/${target.kind}/${target.name}/${reason}/${message}`;
+      // By uid too: a workload deleted and created again under its name is another object, with Events of its own.
+      const key = `${target.namespace}/${target.kind}/${target.name}/${target.uid ?? ''}/${reason}/${message}`;
       let s = series.get(key);
       if (s === undefined) {
         if (series.size >= MAX_SERIES) series.delete(series.keys().next().value as string);

@@ -1,5 +1,12 @@
 import type { Annotations } from '../core/read-annotations.js';
-import { autoRolloutOn, configHash, CONFIG_HASH, rolloutNeeded, type Workload } from '../core/rollout.js';
+import {
+  autoRolloutOn,
+  configHash,
+  CONFIG_HASH,
+  rolloutAnnotations,
+  rolloutNeeded,
+  type Workload,
+} from '../core/rollout.js';
 import { KubeError, type KubeApi } from '../kube/api.js';
 import { backoffMs, sleep } from '../kube/backoff.js';
 import type { Logger } from '../observability/logger.js';
@@ -48,6 +55,9 @@ interface Pending {
 export class AutoRollout {
   private readonly queue = new Map<string, Pending>();
   private readonly failures = new Map<string, number>();
+  /** The namespace being rolled now, and those waiting out a backoff before their next attempt. */
+  private active: string | undefined;
+  private readonly retrying = new Set<string>();
   private running: Promise<void> | undefined;
   private readonly stopper = new AbortController();
   private readonly tuning: RolloutTuning;
@@ -73,6 +83,14 @@ export class AutoRollout {
     }
   }
 
+  /**
+   * Whether a rollout of the namespace is queued, under way or waiting to be retried: the drift monitor leaves its
+   * workloads alone meanwhile, so one change rolls a workload once.
+   */
+  rolling(namespace: string): boolean {
+    return this.queue.has(namespace) || this.active === namespace || this.retrying.has(namespace);
+  }
+
   /** Resolves when nothing is queued or running; for tests and shutdown. */
   async idle(): Promise<void> {
     while (this.running !== undefined) await this.running;
@@ -81,6 +99,7 @@ export class AutoRollout {
   stop(): void {
     this.stopper.abort();
     this.queue.clear();
+    this.retrying.clear();
   }
 
   private enqueue(name: string, pending: Pending): void {
@@ -101,9 +120,14 @@ export class AutoRollout {
         this.deps.logger.debug({ namespace: name }, 'auto-rollout: not the leader, leaving it to the leader');
         continue;
       }
-      const ok = await this.rollNamespace(name, pending);
-      if (ok) this.failures.delete(name);
-      else void this.retryLater(name, pending);
+      this.active = name;
+      try {
+        const ok = await this.rollNamespace(name, pending);
+        if (ok) this.failures.delete(name);
+        else void this.retryLater(name, pending); // marks the namespace retrying before it stops being active
+      } finally {
+        this.active = undefined;
+      }
     }
   }
 
@@ -124,8 +148,10 @@ export class AutoRollout {
       this.failures.delete(name);
       return;
     }
+    this.retrying.add(name);
     await sleep(backoffMs(failures, tuning.backoffBaseMs, tuning.backoffCapMs), this.stopper.signal);
     this.enqueue(name, pending);
+    this.retrying.delete(name);
   }
 
   /** Rolls what needs rolling in one namespace; false when something failed and the namespace should be retried. */
@@ -158,7 +184,7 @@ export class AutoRollout {
     const { tuning } = this;
     const { kind, name, namespace } = workload;
     try {
-      await api.patchTemplateAnnotations(workload, { [CONFIG_HASH]: hash }, tuning.requestTimeoutMs);
+      await api.patchTemplateAnnotations(workload, rolloutAnnotations(workload, hash), tuning.requestTimeoutMs);
     } catch (error) {
       // Deleted since the list: nothing to roll.
       const gone = error instanceof KubeError && error.status === 404;
@@ -173,14 +199,17 @@ export class AutoRollout {
     return true;
   }
 
-  /** A Normal Event on the workload; one per workload and hash (a second replica's attempt gets 409). */
+  /**
+   * A Normal Event on the workload; one per workload and hash (a second replica's attempt gets 409). It names the
+   * workload by its uid as listed, as `kubectl describe` looks Events up; the API server lists every object with one.
+   */
   private async record(workload: Workload, hash: string): Promise<void> {
     const { kind, name, namespace, uid } = workload;
     try {
       await this.deps.api.createEvent({
         name: `${name}.aigw-otel-rollout.${hash}`,
         namespace,
-        involvedObject: { kind, name, namespace, apiVersion: 'apps/v1', ...(uid === undefined ? {} : { uid }) },
+        involvedObject: { kind, name, namespace, apiVersion: 'apps/v1', uid },
         reason: ROLLOUT_EVENT_REASON,
         message: `Rolled to ${CONFIG_HASH}=${hash}: the namespace's telemetry annotations changed`,
         count: 1,

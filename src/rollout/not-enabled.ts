@@ -24,6 +24,8 @@ export function autoRolloutNotEnabled(deps: {
     if (told.has(key)) return;
     told.add(key);
     deps.logger.warn({ namespace: name }, 'auto-rollout asked for but not enabled in this install');
+    // Without a uid: the namespace informer keeps names and annotations only, and `kubectl describe namespace`
+    // lists no Events whatever their uid; `kubectl get events -n <namespace>` finds this one.
     deps.warn({ kind: 'Namespace', name, namespace: name, apiVersion: 'v1' }, NOT_ENABLED_REASON, MESSAGE);
   };
   return {

@@ -22,7 +22,7 @@ beforeEach(async () => {
 });
 afterEach(() => api.stop());
 
-function rollout(leader = true) {
+function rollout(leader = true, tuning = TUNING) {
   const log = memoryLogger();
   const metrics = createMetrics();
   const namespaces = new Map([['gw', after]]);
@@ -32,7 +32,7 @@ function rollout(leader = true) {
     metrics,
     isLeader: () => leader,
     namespaces: () => namespaces,
-    tuning: TUNING,
+    tuning,
   });
   return { r, log, metrics };
 }
@@ -62,6 +62,24 @@ describe('auto-rollout when the API server fails (stand-in API server)', () => {
     r.stop();
   });
 
+  it('counts a namespace as rolling while queued and while waiting to retry; not once rolled', async () => {
+    // A backoff of 100-200 ms: long enough to look at the namespace while it waits.
+    const { r, log } = rollout(true, { ...TUNING, backoffBaseMs: 200, backoffCapMs: 200 });
+    expect(r.rolling('gw'), 'before any change').toBe(false);
+    api.failing.add('workloads');
+    r.namespaceChanged('gw', before, after);
+    expect(r.rolling('gw'), 'queued').toBe(true);
+    expect(r.rolling('elsewhere')).toBe(false);
+    await eventually(() => log.text().includes('cannot list workloads'), 3000);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // well inside the 100-200 ms backoff
+    expect(r.rolling('gw'), 'waiting to retry').toBe(true);
+    api.failing.delete('workloads');
+    await eventually(() => hash() === configHash(after), 3000);
+    await r.idle();
+    expect(r.rolling('gw'), 'rolled').toBe(false);
+    r.stop();
+  });
+
   it('gives up after its attempts with an error line, and does not spin', async () => {
     const { r, log } = rollout();
     api.failing.add('workloads');
@@ -72,6 +90,7 @@ describe('auto-rollout when the API server fails (stand-in API server)', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(api.requests.length).toBe(calls);
     expect(calls).toBeLessThanOrEqual(TUNING.attempts * 3); // three kinds listed per attempt
+    expect(r.rolling('gw'), 'given up: the drift monitor may heal').toBe(false);
     r.stop();
   });
 

@@ -316,6 +316,22 @@ export class StandInApiServer {
     return this.workloads.get(`${WORKLOAD_PLURAL[kind]}/${namespace}/${name}`);
   }
 
+  /**
+   * The Events `kubectl describe` lists under an object: those in its namespace whose involvedObject has its kind,
+   * name, namespace and uid (kubectl's field selector names all four; an Event without the uid is not listed).
+   */
+  describedEvents(object: { kind: string; namespace: string; name: string; uid: string }): Obj[] {
+    return [...this.events.entries()]
+      .filter(([key]) => key.startsWith(`${object.namespace}/`))
+      .map(([, event]) => event)
+      .filter((event) => {
+        const o = (event.involvedObject ?? {}) as Record<string, unknown>;
+        return (
+          o.kind === object.kind && o.name === object.name && o.namespace === object.namespace && o.uid === object.uid
+        );
+      });
+  }
+
   /** apis/apps/v1/namespaces/NS/PLURAL[/NAME] and apis/coordination.k8s.io/v1/namespaces/NS/leases[/NAME]. */
   private handleGroups(
     method: string,

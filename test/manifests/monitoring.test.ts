@@ -3,15 +3,18 @@
  * its alerts and dashboard parses, and every metric they use is one the running server exports, so renaming a
  * metric breaks this test rather than the dashboard.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { namespacesYaml, startTestInjector, type TestInjector } from '../helpers/injector.js';
-import { find, hasKubectl, manifestsWithCerts, render, type K8sObject } from './render.js';
+import { haveRealParts } from '../helpers/real-parts.js';
+import { find, manifestsWithCerts, render, type K8sObject } from './render.js';
 import { validateSchema } from './schema.js';
 
+const hasKubectl = haveRealParts('kubectl');
 const rendered = hasKubectl
   ? (() => {
       const { root } = manifestsWithCerts();
@@ -119,5 +122,45 @@ describe.skipIf(!hasKubectl)('the monitoring component', () => {
     const { errors, metrics } = parsePromQL(expr);
     if (fails === 'parse') expect(errors).toBeGreaterThan(0);
     else expect(metrics.some((m) => !exported.has(m))).toBe(true);
+  });
+});
+
+/** The aggregation each use of a metric sits in directly ('none' when it is used bare), from the PromQL tree. */
+function aggregationsOf(expr: string, metric: string): string[] {
+  const cursor = parser.parse(expr).cursor();
+  const found: string[] = [];
+  do {
+    if (cursor.name !== 'Identifier' || expr.slice(cursor.from, cursor.to) !== metric) continue;
+    let node = cursor.node.parent;
+    while (node !== null && node.name !== 'AggregateExpr') node = node.parent;
+    const op = node?.getChild('AggregateOp');
+    found.push(op ? expr.slice(op.from, op.to) : 'none');
+  } while (cursor.next());
+  return found;
+}
+
+// Read from the component's own files, so these hold without a kubectl to render the overlays.
+describe('the monitoring component across a Lease takeover (issue 18, 3)', () => {
+  const dir = 'manifests/components/monitoring';
+  const dashboard = JSON.parse(readFileSync(join(dir, 'dashboard.json'), 'utf8'));
+  const rules = parse(readFileSync(join(dir, 'prometheusrule.yaml'), 'utf8')).spec.groups.flatMap(
+    (g: { rules: unknown[] }) => g.rules,
+  );
+  const uses: [string, string][] = [
+    ...dashboard.panels.flatMap((p: { title: string; targets: { expr: string }[] }) =>
+      p.targets.map((t): [string, string] => [`panel ${p.title}`, t.expr]),
+    ),
+    ...rules.map((r: { alert: string; expr: string }): [string, string] => [`alert ${r.alert}`, r.expr]),
+  ].filter(([, expr]) => expr.includes('aigw_otel_injector_pods_unconfigured'));
+
+  it('some panel or alert shows the drift gauge', () => expect(uses.length).toBeGreaterThan(0));
+
+  it.each(uses)('%s takes the max of the leader-only gauge, never a sum over replicas', (_where, expr) => {
+    expect(aggregationsOf(expr, 'aigw_otel_injector_pods_unconfigured')).toEqual(['max']);
+  });
+
+  it("the ServiceMonitor keeps the gauge's own namespace label (the gateways'), not the target's", () => {
+    const monitor = parse(readFileSync(join(dir, 'servicemonitor.yaml'), 'utf8'));
+    expect(monitor.spec.endpoints[0].honorLabels).toBe(true);
   });
 });
