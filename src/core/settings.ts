@@ -131,12 +131,13 @@ export function settingsFrom(values: Values): Settings {
 
 /**
  * OTEL_EXPORTER_OTLP_TIMEOUT as each role's SDK reads it: the core's Go SDK in milliseconds, as the specification
- * says; the processors' Python SDK in seconds, as a float (open-telemetry/opentelemetry-python#4044).
+ * says; the processors' Python SDK in seconds (open-telemetry/opentelemetry-python#4044), and as a whole number:
+ * 1.33's OTLP exporters parse it with int(), so "0.5" stops the processor at start. Rounded up, never to 0 (no
+ * wait at all) nor to less than was asked.
  */
 function timeoutFor(role: Role, ms: number | undefined): string | undefined {
   if (ms === undefined) return undefined;
-  // ms is a whole number ≥ 1, so ms / 1000 ≥ 0.001 prints as a plain decimal, never in exponent form.
-  return role === 'core' ? String(ms) : String(ms / 1000);
+  return role === 'core' ? String(ms) : String(Math.ceil(ms / 1000));
 }
 
 function caOf(values: Values): CaSource | undefined {

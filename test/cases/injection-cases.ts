@@ -247,7 +247,7 @@ export const CASES: InjectionCase[] = [
     patched: true,
   },
   {
-    name: 'export-timeout below a second: core in milliseconds, processor as a decimal of seconds',
+    name: 'export-timeout below a second: core in milliseconds, processor rounded up to whole seconds (Python int())',
     namespace: { 'export-timeout': '500ms', 'k8s-attributes': 'false' },
     pod: pod({
       labels: { 'aigw-otel.io/role': 'processor' },
@@ -256,7 +256,20 @@ export const CASES: InjectionCase[] = [
         container({ name: 'labs', image: 'private-registry.f5.com/aigw/processor-labs/prompt-guard:v0.0.1' }),
       ],
     }),
-    otel: { core: { [TIMEOUT]: '0.5' }, labs: { [TIMEOUT]: '0.5' } },
+    otel: { core: { [TIMEOUT]: '1' }, labs: { [TIMEOUT]: '1' } },
+    patched: true,
+  },
+  {
+    name: 'export-timeout 1400ms: the core keeps milliseconds, a processor waits 2 s (rounded up, never shorter)',
+    namespace: { 'export-timeout': '1400ms', 'k8s-attributes': 'false' },
+    pod: pod({
+      containers: [
+        container({ name: 'core', image: CORE_IMAGE }),
+        container({ name: 'labs', image: 'private-registry.f5.com/aigw/processor-labs/prompt-guard:v0.0.1' }),
+      ],
+    }),
+    otel: { core: { [TIMEOUT]: '1400' }, labs: { [TIMEOUT]: '2' } },
+    injected: 'core,processor',
     patched: true,
   },
   {
@@ -268,7 +281,7 @@ export const CASES: InjectionCase[] = [
         container({ name: 'labs', image: 'private-registry.f5.com/aigw/processor-labs/data-security:v0.0.1' }),
       ],
     }),
-    otel: { core: { [TIMEOUT]: '1' }, labs: { [TIMEOUT]: '0.001' } },
+    otel: { core: { [TIMEOUT]: '1' }, labs: { [TIMEOUT]: '1' } },
     injected: 'core,processor',
     patched: true,
   },
