@@ -1,10 +1,12 @@
 /**
- * `npm run demo`: watch telemetry arrive, on this machine, in a few seconds. Starts the webhook in standalone mode,
- * the collector stand-in, and the example core pod (examples/review-core-pod.json) admitted by the webhook,
- * materialised by the kubelet stand-ins and run as a real OpenTelemetry SDK; prints what arrived; exits 0.
+ * `npm run demo`: watch telemetry arrive, on this machine, in a few seconds. With the real parts built
+ * (test/real/build.sh) it runs AI Gateway's own SDKs against a real Collector (demo-real.ts). Without them: starts
+ * the webhook in standalone mode, the collector stand-in, and the example core pod (examples/review-core-pod.json)
+ * admitted by the webhook, materialised by the kubelet stand-ins and run as the OpenTelemetry SDK for Node; prints
+ * what arrived; exits 0.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +16,9 @@ import type { Pod } from '../../src/core/pod.js';
 import { startInjector } from '../../src/injector.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { CollectorStandIn } from '../helpers/collector-stand-in.js';
+import { realPaths } from '../helpers/real-parts.js';
 import { place, runContainer, serverPki } from '../helpers/telemetry-run.js';
+import { realDemo } from './demo-real.js';
 
 // Long enough for two periodic metric exports at the 1 s interval the demo namespace sets, and the final one.
 const HOLD_MS = 2500;
@@ -23,6 +27,11 @@ const NAMESPACE = 'ai-gateway';
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
+  if ([realPaths.otelcol, realPaths.goCore, realPaths.python].every((p) => existsSync(p))) {
+    await realDemo(NAMESPACE, say);
+    return;
+  }
+  say('(the real Collector and SDK programs are not built: `bash test/real/build.sh`; using the stand-ins)');
   const scratch = mkdtempSync(join(tmpdir(), 'aigw-demo-'));
   const collectorPki = serverPki('otel-collector');
   const collector = await new CollectorStandIn().start({ cert: collectorPki.cert, key: collectorPki.key });
