@@ -11,14 +11,21 @@ export interface ValidateOutcome {
   readonly response: AdmissionResponse;
   readonly reason: ValidateReason;
   readonly problems: readonly Problem[];
-  /** Valid settings worth a warning, never a refusal (a protocol the core cannot use). */
+  /** Valid settings worth a warning, never a refusal (a protocol the core cannot use, https to each node's IP). */
   readonly advice: readonly Problem[];
 }
 
 /** What a valid configuration will do that its author may not expect. */
 function adviceOn(values: Values): Problem[] {
-  const problem = settingsFrom(values).coreProtocolProblem;
-  return problem === undefined ? [] : [{ key: annotation('protocol'), value: values.protocol, message: problem }];
+  const { coreProtocolProblem, nodeTlsProblem } = settingsFrom(values);
+  return [
+    ...(coreProtocolProblem === undefined
+      ? []
+      : [{ key: annotation('protocol'), value: values.protocol, message: coreProtocolProblem }]),
+    ...(nodeTlsProblem === undefined
+      ? []
+      : [{ key: annotation('endpoint-host'), value: values['endpoint-host'], message: nodeTlsProblem }]),
+  ];
 }
 
 const annotationsOf = (object: unknown): Annotations | undefined => {

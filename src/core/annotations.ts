@@ -32,6 +32,8 @@ export const RATIO_SAMPLERS: readonly Sampler[] = ['traceidratio', 'parentbased_
 // No http/json: neither the core's Go exporters nor the processors' Python ones send OTLP/JSON.
 export const PROTOCOLS = ['grpc', 'http/protobuf'] as const;
 export const COMPRESSIONS = ['gzip', 'none'] as const;
+/** `endpoint-host`: `node` sends to the node the pod runs on (agent mode); `endpoint` to the host the URL names. */
+export const ENDPOINT_HOSTS = ['endpoint', 'node'] as const;
 
 /**
  * Where a key may be set:
@@ -60,6 +62,7 @@ export const KEYS = {
   'tracing-endpoint': { scope: 'config', parse: parseEndpoint },
   'metrics-endpoint': { scope: 'config', parse: parseEndpoint },
   endpoint: { scope: 'config', parse: parseEndpoint },
+  'endpoint-host': { scope: 'config', parse: parseOneOf(ENDPOINT_HOSTS) },
   'ca-configmap': { scope: 'config', parse: parseObjectName },
   'ca-key': { scope: 'config', parse: parseConfigMapKey },
   'ca-mount-path': { scope: 'config', parse: parseMountPath },

@@ -11,6 +11,7 @@ import {
 } from './mounts.js';
 import { valuesHash } from './config-hash.js';
 import { withEnv } from './container-env.js';
+import { withNodeIp } from './node-ip.js';
 import { skip, type Decision } from './decision.js';
 import { podShapeProblem, type Container, type Pod } from './pod.js';
 import type { Problem } from './problems.js';
@@ -104,12 +105,13 @@ function finish(considered: Considered, namespaceAnnotations: Annotations | unde
   const attributes = attributePlan(pod, facts.namespace, settings.k8sAttributes, settings.resourceAttributes ?? []);
   const { containers, kept } = injectContainers(pod.spec.containers, targeting.targets, (role, c) => {
     const env = withEnv(c, settings.env(role, mounted), settings.override);
-    const withAttributes = withResourceAttributes(env.container, attributes, settings.override);
+    const nodeIp = withNodeIp(env.container, settings.override);
+    const withAttributes = withResourceAttributes(nodeIp.container, attributes, settings.override);
     problems.push(...withAttributes.late.map((name) => lateProblem(c.name, name)));
     if (Array.isArray(c.envFrom) && withAttributes.container.env !== c.env) problems.push(envFromProblem(c.name));
     return {
       container: mounts.reduce(withMount, withAttributes.container),
-      kept: [...env.kept, ...withAttributes.kept],
+      kept: [...env.kept, ...nodeIp.kept, ...withAttributes.kept],
     };
   });
   const volumes = withVolumes(pod, mounts);

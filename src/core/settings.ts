@@ -1,4 +1,5 @@
 import type { Attribute } from './attribute-list.js';
+import { onNode } from './node-ip.js';
 import type { Values } from './read-annotations.js';
 import type { Role } from './targets.js';
 import { isSlash, trimEndWhere } from './text.js';
@@ -48,6 +49,8 @@ export interface Settings {
   env(role: Role, mounted: Mounted): readonly EnvSetting[];
   /** Set when the protocol is one the core cannot export with: the core then gets no endpoints (see below). */
   readonly coreProtocolProblem: string | undefined;
+  /** Set when `endpoint-host: node` meets an https endpoint: TLS then needs a certificate for every node's IP. */
+  readonly nodeTlsProblem: string | undefined;
 }
 
 /** The env vars the injector manages; `override: "true"` may replace exactly these. */
@@ -114,6 +117,11 @@ export function settingsFrom(values: Values): Settings {
       return [typeof value === 'string' ? { name, value } : { name, ...value }];
     });
   const anyEndpoint = values.endpoint ?? values['tracing-endpoint'] ?? values['metrics-endpoint'];
+  const onNodeOverTls =
+    values['endpoint-host'] === 'node' &&
+    [values.endpoint, values['tracing-endpoint'], values['metrics-endpoint']].some((e) =>
+      e?.toLowerCase().startsWith('https:'),
+    );
   return {
     inject: values.inject ?? true,
     override: values.override ?? false,
@@ -126,8 +134,12 @@ export function settingsFrom(values: Values): Settings {
       coreOffGrpc && anyEndpoint !== undefined
         ? 'the AI Gateway core exports over gRPC only; its Helm endpoints stay in force'
         : undefined,
+    nodeTlsProblem: onNodeOverTls ? NODE_TLS : undefined,
   };
 }
+
+// Neither SDK takes a TLS server name from the environment: each checks the certificate against the address it dials.
+const NODE_TLS = "https to the node's IP: the Collector's certificate must name every node's IP";
 
 /**
  * OTEL_EXPORTER_OTLP_TIMEOUT as each role's SDK reads it: the core's Go SDK in milliseconds, as the specification
@@ -162,6 +174,8 @@ function wantedEnv(values: Values, ca: CaSource | undefined, client: ClientCertS
   const clientKey = client === undefined ? undefined : `${client.mountPath}/tls.key`;
   const asText = (n: number | undefined) => (n === undefined ? undefined : String(n));
   const { protocol, endpoint } = values;
+  const host = (url: string | undefined) =>
+    url !== undefined && values['endpoint-host'] === 'node' ? onNode(url) : url;
   const headersSecret = values['headers-secret'];
   const headers =
     headersSecret === undefined
@@ -178,10 +192,10 @@ function wantedEnv(values: Values, ca: CaSource | undefined, client: ClientCertS
           },
         };
   const wanted: Readonly<Record<Managed, string | EnvSource | undefined>> = {
-    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: values['tracing-endpoint'] ?? signalUrl(endpoint, protocol, 'traces'),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: host(values['tracing-endpoint'] ?? signalUrl(endpoint, protocol, 'traces')),
     // Stryker disable next-line StringLiteral: over HTTP no pod gets this URL (processors export no metrics, the core
     // is gRPC only), so the suffix is never seen; it is kept right for the day the core speaks HTTP.
-    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: values['metrics-endpoint'] ?? signalUrl(endpoint, protocol, 'metrics'),
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: host(values['metrics-endpoint'] ?? signalUrl(endpoint, protocol, 'metrics')),
     OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: certificate,
     OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE: certificate,
     OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE: clientCrt,

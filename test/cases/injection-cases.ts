@@ -28,6 +28,9 @@ const PROTOCOL = 'OTEL_EXPORTER_OTLP_PROTOCOL';
 const COMPRESSION = 'OTEL_EXPORTER_OTLP_COMPRESSION';
 const TIMEOUT = 'OTEL_EXPORTER_OTLP_TIMEOUT';
 const HEADERS = 'OTEL_EXPORTER_OTLP_HEADERS';
+const NODE_IP = 'OTEL_NODE_IP';
+const ON_NODE = 'https://$(OTEL_NODE_IP):4317';
+const HOST_IP_REF = { fieldRef: { apiVersion: 'v1', fieldPath: 'status.hostIP' } };
 const secretRef = (name: string, key: string) => ({ secretKeyRef: { name, key, optional: true } });
 const clientEnv = (path: string, metrics: boolean) => ({
   OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE: `${path}/tls.crt`,
@@ -936,6 +939,143 @@ export const CASES: InjectionCase[] = [
     }),
     resource: { aigw: { ...(({ 'k8s.node.name': _node, ...rest }) => rest)(K8S_CORE), team: 'gw' } },
     warnings: [/container aigw: OTEL_RESOURCE_ATTRIBUTES_NODE_NAME is defined after OTEL_RESOURCE_ATTRIBUTES/],
+    patched: true,
+  },
+  // --- endpoint-host: node (agent mode): each pod to the Collector on its node ---
+  {
+    name: 'endpoint-host node: the core sends both signals to its node, OTEL_NODE_IP defined before them',
+    namespace: { endpoint: ENDPOINT, 'endpoint-host': 'node', 'k8s-attributes': 'false' },
+    pod: corePod(),
+    otel: { aigw: { [NODE_IP]: 'valueFrom', [TRACES]: ON_NODE, [METRICS]: ON_NODE } },
+    valueFrom: { aigw: { [NODE_IP]: HOST_IP_REF } },
+    envOrder: { aigw: [NODE_IP, TRACES, METRICS] },
+    injected: 'core',
+    patched: true,
+  },
+  {
+    name: 'endpoint-host node on a processor over HTTP: host replaced, port and /v1/traces kept; sidecar untouched',
+    namespace: { endpoint: 'https://collector:4318/', protocol: 'http/protobuf', 'endpoint-host': 'node' },
+    pod: processorPod(),
+    otel: {
+      processor: {
+        [NODE_IP]: 'valueFrom',
+        [TRACES]: 'https://$(OTEL_NODE_IP):4318/v1/traces',
+        [PROTOCOL]: 'http/protobuf',
+      },
+      'istio-proxy': {},
+    },
+    envOrder: {
+      processor: [
+        'LOG_LEVEL',
+        NODE_IP,
+        TRACES,
+        PROTOCOL,
+        'OTEL_RESOURCE_ATTRIBUTES_POD_NAME',
+        'OTEL_RESOURCE_ATTRIBUTES_POD_UID',
+        'OTEL_RESOURCE_ATTRIBUTES_NODE_NAME',
+        'OTEL_RESOURCE_ATTRIBUTES',
+      ],
+    },
+    untouched: ['istio-proxy', 'istio-init'],
+    patched: true,
+  },
+  {
+    name: 'endpoint-host node applies to tracing-endpoint and metrics-endpoint too',
+    namespace: {
+      'tracing-endpoint': 'http://tempo:4317',
+      'metrics-endpoint': 'https://[fd00::7]:4317',
+      'endpoint-host': 'node',
+      'k8s-attributes': 'false',
+    },
+    pod: corePod(),
+    otel: { aigw: { [NODE_IP]: 'valueFrom', [TRACES]: 'http://$(OTEL_NODE_IP):4317', [METRICS]: ON_NODE } },
+    patched: true,
+  },
+  {
+    name: 'endpoint-host endpoint on the pod undoes the namespace’s node: endpoints as written, no OTEL_NODE_IP',
+    namespace: { endpoint: ENDPOINT, 'endpoint-host': 'node', 'k8s-attributes': 'false' },
+    pod: corePod({ annotations: { [a('endpoint-host')]: 'endpoint' } }),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    patched: true,
+  },
+  {
+    name: 'endpoint-host node on the pod alone sends that pod to its node',
+    namespace: { endpoint: ENDPOINT, 'k8s-attributes': 'false' },
+    pod: corePod({ annotations: { [a('endpoint-host')]: 'node' } }),
+    otel: { aigw: { [NODE_IP]: 'valueFrom', [TRACES]: ON_NODE, [METRICS]: ON_NODE } },
+    patched: true,
+  },
+  {
+    name: 'endpoint-host node: an endpoint the pod sets is kept, OTEL_NODE_IP goes before the one injected',
+    namespace: { endpoint: ENDPOINT, 'endpoint-host': 'node', 'k8s-attributes': 'false' },
+    pod: corePod({
+      env: [
+        { name: TRACES, value: 'http://tempo:4317' },
+        { name: 'LOG_LEVEL', value: 'info' },
+      ],
+    }),
+    otel: { aigw: { [TRACES]: 'http://tempo:4317', [NODE_IP]: 'valueFrom', [METRICS]: ON_NODE } },
+    envOrder: { aigw: [TRACES, 'LOG_LEVEL', NODE_IP, METRICS] },
+    kept: `aigw/${TRACES}`,
+    patched: true,
+  },
+  {
+    name: 'endpoint-host node: an unset endpoint filled in place gets OTEL_NODE_IP just before it',
+    namespace: { endpoint: ENDPOINT, 'endpoint-host': 'node', 'k8s-attributes': 'false' },
+    pod: corePod({
+      env: [
+        { name: 'LOG_LEVEL', value: 'info' },
+        { name: TRACES, value: '' },
+        { name: 'PORT', value: '1' },
+      ],
+    }),
+    otel: { aigw: { [NODE_IP]: 'valueFrom', [TRACES]: ON_NODE, [METRICS]: ON_NODE } },
+    envOrder: { aigw: ['LOG_LEVEL', NODE_IP, TRACES, 'PORT', METRICS] },
+    patched: true,
+  },
+  {
+    name: 'endpoint-host node: an OTEL_NODE_IP the pod defines is kept',
+    namespace: { endpoint: ENDPOINT, 'endpoint-host': 'node', 'k8s-attributes': 'false' },
+    pod: corePod({ env: [{ name: NODE_IP, value: '10.1.1.1' }] }),
+    otel: { aigw: { [NODE_IP]: '10.1.1.1', [TRACES]: ON_NODE, [METRICS]: ON_NODE } },
+    kept: `aigw/${NODE_IP}`,
+    patched: true,
+  },
+  {
+    name: 'endpoint-host node with override: the pod’s OTEL_NODE_IP replaced by ours, before the endpoints',
+    namespace: { endpoint: ENDPOINT, 'endpoint-host': 'node', override: 'true', 'k8s-attributes': 'false' },
+    pod: corePod({
+      env: [
+        { name: TRACES, value: 'http://tempo:4317' },
+        { name: NODE_IP, value: '10.1.1.1' },
+      ],
+    }),
+    otel: { aigw: { [NODE_IP]: 'valueFrom', [TRACES]: ON_NODE, [METRICS]: ON_NODE } },
+    valueFrom: { aigw: { [NODE_IP]: HOST_IP_REF } },
+    envOrder: { aigw: [NODE_IP, TRACES, METRICS] },
+    patched: true,
+  },
+  {
+    name: 'endpoint-host node over HTTP on a core-only pod: no endpoints, so no OTEL_NODE_IP either',
+    namespace: { endpoint: 'https://collector:4318', protocol: 'http/protobuf', 'endpoint-host': 'node' },
+    pod: corePod(),
+    otel: { aigw: {} },
+    warnings: [/protocol="http\/protobuf": the AI Gateway core exports over gRPC only/],
+    patched: false,
+  },
+  {
+    name: 'endpoint-host without any endpoint configures nothing',
+    namespace: { 'endpoint-host': 'node' },
+    pod: corePod(),
+    otel: { aigw: {} },
+    patched: false,
+  },
+  {
+    name: 'endpoint-host with another value is skipped with a warning: endpoints as written',
+    namespace: { endpoint: ENDPOINT, 'endpoint-host': 'nodes', 'k8s-attributes': 'false' },
+    pod: corePod(),
+    otel: { aigw: { [TRACES]: ENDPOINT, [METRICS]: ENDPOINT } },
+    warnings: [/endpoint-host="nodes": must be one of endpoint, node/],
     patched: true,
   },
   // --- length caps: a tenant's long strings are refused before any parsing ---

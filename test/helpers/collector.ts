@@ -21,6 +21,8 @@ export interface CollectorOptions {
   readonly clientCa?: string;
   /** When set, both receivers require `Authorization: Bearer <token>`. */
   readonly bearerToken?: string;
+  /** The loopback address the receivers listen on; 127.0.0.1 unless given (any of 127/8 reaches lo on Linux). */
+  readonly host?: string;
 }
 
 /** One export as the Collector received it, from the file exporter's line. */
@@ -72,7 +74,7 @@ export function parseLine(line: string): Received {
 }
 
 export interface RealCollector {
-  /** Ports of the OTLP/gRPC and OTLP/HTTP receivers on 127.0.0.1. */
+  /** Ports of the OTLP/gRPC and OTLP/HTTP receivers on 127.0.0.1 (or `options.host`). */
   readonly grpcPort: number;
   readonly httpPort: number;
   /** Everything received so far, in order. */
@@ -97,7 +99,7 @@ function config(dir: string, options: CollectorOptions, grpcPort: number, httpPo
     tls.client_ca_file = join(dir, 'client-ca.crt');
   }
   const auth = options.bearerToken === undefined ? {} : { auth: { authenticator: 'bearertokenauth' } };
-  const protocol = (port: number) => ({ endpoint: `127.0.0.1:${port}`, tls, ...auth });
+  const protocol = (port: number) => ({ endpoint: `${options.host ?? '127.0.0.1'}:${port}`, tls, ...auth });
   const pipeline = { receivers: ['otlp'], exporters: ['file'] };
   return {
     ...(options.bearerToken === undefined ? {} : { extensions: { bearertokenauth: { token: options.bearerToken } } }),

@@ -12,6 +12,8 @@ export interface PlacedPod {
   readonly namespace: string;
   readonly uid: string;
   readonly nodeName: string;
+  /** `status.hostIP`: the node's address, as the kubelet reports it; a fieldRef to it fails when not given. */
+  readonly hostIP?: string;
   readonly labels?: Readonly<Record<string, string>>;
   readonly annotations?: Readonly<Record<string, string>>;
   readonly configMaps: Readonly<Record<string, Readonly<Record<string, string>>>>;
@@ -74,6 +76,7 @@ function field(pod: PlacedPod, path: string): string {
     'metadata.namespace': pod.namespace,
     'metadata.uid': pod.uid,
     'spec.nodeName': pod.nodeName,
+    ...(pod.hostIP === undefined ? {} : { 'status.hostIP': pod.hostIP }),
   };
   const found = fields[path];
   if (found === undefined) throw new Error(`fieldRef ${path} not emulated`);

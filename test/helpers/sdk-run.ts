@@ -5,9 +5,10 @@
  * then the Go core program (test/real/sdk-go) or the Python processor program (test/real/sdk-python) started with
  * exactly that environment and nothing else. Each program reports its outcomes as JSON lines on stdout.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Pod } from '../../src/core/pod.js';
 import { review } from '../fixtures/pods.js';
@@ -133,11 +134,13 @@ export async function admitAndRun(
     namespace: string;
     root: string;
     objects: Omit<ClusterObjects, 'serviceAccountToken'>;
+    /** The node's address (`status.hostIP`), for a pod whose env reads it. */
+    hostIP?: string;
   },
   options: RunOptions,
 ): Promise<ChainRun> {
   const stored = await admit(webhook, step.pod, step.namespace);
-  const placed = place(stored, step.namespace, step.objects);
+  const placed = { ...place(stored, step.namespace, step.objects), hostIP: step.hostIP };
   const env = materialise(stored, CONTAINER[step.sdk], placed, step.root);
   return { placed, run: await runSdk(step.sdk, env, options) };
 }
@@ -158,4 +161,63 @@ export function tlsAnnotations(
     'aigw-otel.io/client-cert-mount-path': `${root}/etc/collector-client`,
     ...extra,
   };
+}
+
+/** A pod as the API server returns it (`kubectl get pod -o json`): the fields the kubelet reads from it. */
+export interface StoredPod extends Pod {
+  readonly metadata: NonNullable<Pod['metadata']> & { readonly name: string; readonly uid: string };
+  readonly status?: { readonly hostIP?: string };
+}
+
+/**
+ * The kubelet's view of a stored pod: its real name, namespace and uid, the node it is bound to (`spec.nodeName`,
+ * or `nodeName` when the test bound none) and its `status.hostIP` (or `hostIP`), with the namespace's objects.
+ */
+export function placeStored(
+  stored: StoredPod,
+  objects: Omit<ClusterObjects, 'serviceAccountToken'>,
+  node: { nodeName?: string; hostIP?: string } = {},
+): PlacedPod {
+  const { metadata } = stored;
+  const nodeName = (stored.spec as { nodeName?: string }).nodeName ?? node.nodeName;
+  if (nodeName === undefined) throw new Error(`pod ${metadata.name} is on no node`);
+  return {
+    name: metadata.name,
+    namespace: metadata.namespace ?? '',
+    uid: metadata.uid,
+    nodeName,
+    hostIP: stored.status?.hostIP ?? node.hostIP,
+    labels: metadata.labels,
+    annotations: metadata.annotations,
+    configMaps: objects.configMaps,
+    secrets: objects.secrets,
+  };
+}
+
+/** Runs the SDK from a pod exactly as stored: its volumes under `root` written, its env resolved from `placed`. */
+export async function runStored(
+  sdk: Sdk,
+  stored: StoredPod,
+  placed: PlacedPod,
+  step: { container: string; root: string },
+  options: RunOptions,
+): Promise<RealRun> {
+  const env = materialise(stored, step.container, placed, step.root);
+  return runSdk(sdk, env, options);
+}
+
+/**
+ * A serving certificate for one IP (an IP SAN only, as a node-local Collector would present), signed by the CA that
+ * `serverPki` left in `dir`.
+ */
+export function ipServerCert(dir: string, ip: string): { cert: string; key: string } {
+  const file = (ext: string) => join(dir, `node-${ip}.${ext}`);
+  const ext = ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=serverAuth'];
+  writeFileSync(file('ext'), [...ext, `subjectAltName=IP:${ip}`, ''].join('\n'));
+  execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', file('key')]);
+  execFileSync('openssl', ['req', '-new', '-key', file('key'), '-subj', `/CN=${ip}`, '-out', file('csr')]);
+  const ca = ['-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-CAcreateserial'];
+  const out = ['-days', '1', '-sha256', '-extfile', file('ext'), '-out', file('crt')];
+  execFileSync('openssl', ['x509', '-req', '-in', file('csr'), ...ca, ...out]);
+  return { cert: readFileSync(file('crt'), 'utf8'), key: readFileSync(file('key'), 'utf8') };
 }

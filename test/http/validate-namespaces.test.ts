@@ -49,6 +49,8 @@ describe('validating namespaces: each key, good values admitted', () => {
     ['tracing-endpoint', 'https://otel-collector-opentelemetry-collector:4317'],
     ['metrics-endpoint', 'http://mimir.observability:4317'],
     ['endpoint', 'https://collector:4317'],
+    ['endpoint-host', 'node'],
+    ['endpoint-host', 'endpoint'],
     ['ca-configmap', 'collector-ca'],
     ['ca-key', 'ca.crt'],
     ['ca-mount-path', '/etc/collector'],
@@ -80,6 +82,7 @@ describe('validating namespaces: bad values refused, naming the key and why', ()
     ['tracing-endpoint', 'otel-collector:4317', /tracing-endpoint="otel-collector:4317": (scheme|not a URL)/],
     ['metrics-endpoint', 'grpc://x:4317', /metrics-endpoint="grpc:\/\/x:4317": scheme must be http or https/],
     ['endpoint', 'https://user:pw@x', /endpoint=".*": URL must not carry credentials/],
+    ['endpoint-host', 'hostIP', /endpoint-host="hostIP": must be one of endpoint, node$/],
     ['ca-configmap', 'Collector_CA', /ca-configmap="Collector_CA": not a valid name/],
     ['ca-key', 'a/b', /ca-key="a\/b": not a valid key/],
     ['ca-mount-path', 'etc/collector', /ca-mount-path="etc\/collector": must be an absolute path/],
@@ -174,6 +177,37 @@ describe('validating namespaces: what is let through', () => {
           ]
         : [],
     );
+  });
+
+  const NODE_TLS =
+    "aigw-otel.io/endpoint-host=\"node\": https to the node's IP: the Collector's certificate must name every node's IP";
+  it.each([
+    ['an https endpoint', { [p('endpoint')]: 'https://c:4317' }, [NODE_TLS]],
+    ['an http endpoint', { [p('endpoint')]: 'http://c:4317' }, []],
+    ['an HTTPS endpoint in capitals', { [p('endpoint')]: 'HTTPS://c:4317' }, [NODE_TLS]],
+    ['an https tracing-endpoint', { [p('tracing-endpoint')]: 'https://c:4317' }, [NODE_TLS]],
+    ['an https metrics-endpoint', { [p('metrics-endpoint')]: 'https://c:4317' }, [NODE_TLS]],
+    ['no endpoint', {}, []],
+    [
+      'an https endpoint and a protocol the core cannot use: both warnings',
+      { [p('endpoint')]: 'https://c:4318', [p('protocol')]: 'http/protobuf' },
+      [
+        'aigw-otel.io/protocol="http/protobuf": the AI Gateway core exports over gRPC only; its Helm endpoints stay in force',
+        NODE_TLS,
+      ],
+    ],
+  ])(
+    'endpoint-host node with %s is admitted, warned where TLS needs every node IP',
+    async (_n, annotations, warnings) => {
+      const { response } = (await validate(nsReview({ ...annotations, [p('endpoint-host')]: 'node' }))).body;
+      expect(response.allowed).toBe(true);
+      expect(response.warnings ?? []).toEqual(warnings);
+    },
+  );
+
+  it('endpoint-host endpoint with an https endpoint: no warning', async () => {
+    const body = nsReview({ [p('endpoint-host')]: 'endpoint', [p('endpoint')]: 'https://c:4317' });
+    expect((await validate(body)).body.response).toEqual({ uid: body.request.uid, allowed: true });
   });
 
   it('on UPDATE, changing a value to a bad one is refused', async () => {

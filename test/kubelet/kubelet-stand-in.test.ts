@@ -87,6 +87,20 @@ describe('env resolution', () => {
     ],
   ])('%s', (_name, container, expected) => expect(resolveEnv(container as never, pod)).toEqual(expected));
 
+  it("status.hostIP: the node's IP, expanded in a later entry; not given, the stand-in says so", () => {
+    const container = {
+      env: [
+        { name: 'OTEL_NODE_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.hostIP' } } },
+        { name: 'E', value: 'https://$(OTEL_NODE_IP):4317' },
+      ],
+    };
+    expect(resolveEnv(container, { ...pod, hostIP: '10.0.3.7' })).toEqual({
+      OTEL_NODE_IP: '10.0.3.7',
+      E: 'https://10.0.3.7:4317',
+    });
+    expect(() => resolveEnv(container, pod)).toThrow('fieldRef status.hostIP not emulated');
+  });
+
   it.each([
     ['a missing Secret', { env: [{ name: 'H', valueFrom: { secretKeyRef: { name: 'gone', key: 'headers' } } }] }],
     ['a missing key', { env: [{ name: 'H', valueFrom: { configMapKeyRef: { name: 'settings', key: 'nope' } } }] }],

@@ -1,6 +1,7 @@
 /** fast-check generators for pods as the API server would accept them, and for annotation sets. */
 import fc from 'fast-check';
 import type { Container, EnvVar, Pod, Volume, VolumeMount } from '../../src/core/pod.js';
+import { NODE_IP } from '../../src/core/node-ip.js';
 import { FIELD_VARS } from '../../src/core/resource-attributes.js';
 import { MANAGED_ENV } from '../../src/core/settings.js';
 
@@ -38,14 +39,18 @@ const envName = fc.constantFrom(
   'HOME',
   'OTEL_RESOURCE_ATTRIBUTES',
   ...FIELD_VARS.map((f) => f.env.name),
+  NODE_IP,
 );
 const envValue = fc.oneof(
   fc.string({ maxLength: 12 }),
   fc.constantFrom('service.version=1,k8s.pod.name=x', 'team=a,', 'k8s.container.name=c0,broken', ''),
+  // A pod of its own that already sends to its node, as the OpenTelemetry operator's pods do.
+  fc.constant('http://$(OTEL_NODE_IP):4317'),
 );
 const envVar: fc.Arbitrary<EnvVar> = fc.oneof(
   fc.record({ name: envName, value: envValue }),
   ...FIELD_VARS.map((f) => fc.constant(f.env)),
+  fc.constant({ name: NODE_IP, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.hostIP' } } }),
   fc.record({ name: envName, valueFrom: fc.constant({ secretKeyRef: { name: 's', key: 'k' } }) }),
 );
 
@@ -98,6 +103,7 @@ function container(name: string, volumes: readonly string[]): fc.Arbitrary<Conta
 const annotationValue: Record<string, fc.Arbitrary<string>> = {
   endpoint: fc.constantFrom('https://collector:4317', 'http://10.0.0.1:4317', 'collector:4317', 'ftp://x', ''),
   'tracing-endpoint': fc.constantFrom('http://tempo:4317', 'nope'),
+  'endpoint-host': fc.constantFrom('node', 'endpoint', 'nodes'),
   'metrics-endpoint': fc.constantFrom('http://mimir:4317', 'https://user:pw@x'),
   'ca-configmap': fc.constantFrom('collector-ca', 'other-ca', 'Bad_Name'),
   'ca-key': fc.constantFrom('ca.crt', 'root.pem', 'a/b'),
