@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { mutatePod } from '../../src/admission/mutate-pods.js';
 import { KEYS } from '../../src/core/annotations.js';
@@ -31,5 +31,18 @@ describe('README', () => {
   it('writes out the two commands a newcomer runs', () => {
     expect(readme).toContain('npm ci && npm start');
     expect(readme).toContain('npm ci && npm test');
+  });
+
+  it('names, in each row of "What each SDK makes of it", the real-SDK tests that check it, and they exist', () => {
+    const section = readme.slice(readme.indexOf('#### What each SDK makes of it'));
+    const table = section.slice(section.indexOf('\n| variable |'), section.indexOf('\n\n', section.indexOf('\n|')));
+    const rows = table.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| variable'));
+    expect(rows.length).toBeGreaterThan(5);
+    for (const row of rows) {
+      const lastCell = row.split(' | ').at(-1) ?? '';
+      const named = [...lastCell.matchAll(/`([a-z-]+\.test\.ts)`/g)].map((m) => m[1]);
+      expect(named.length, row).toBeGreaterThan(0);
+      for (const file of named) expect(existsSync(`test/real-sdk/${file}`), `${file} in: ${row}`).toBe(true);
+    }
   });
 });
