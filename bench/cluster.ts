@@ -11,9 +11,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { find } from '../test/manifests/render.js';
-import { installInjector, type ClusterInstall } from '../test/helpers/cluster-install.js';
+import { deploymentEnv, installInjector, type ClusterInstall } from '../test/helpers/cluster-install.js';
 import { startControlPlane, type ControlPlane } from '../test/helpers/control-plane.js';
-import { renderedEnv } from '../test/helpers/real-injector.js';
 import { realVersions } from '../test/helpers/real-parts.js';
 import { barePod, CORE_IMAGE, gatewayNamespace } from '../test/real-cluster/fixtures.js';
 import { apiClient, connectionCounter, cpuSeconds, createsAtRate, type ApiClient } from './cluster-parts.js';
@@ -75,7 +74,7 @@ async function startWebhooks(install: ClusterInstall): Promise<Webhooks> {
   const deployment = find(install.objects, 'Deployment', 'aigw-otel-injector') as unknown as DeploymentEnv;
   const nodeOptions = deployment.spec.template.spec.containers[0]?.env.find((e) => e.name === 'NODE_OPTIONS');
   const ours = start(['dist/main.js'], {
-    ...renderedEnv(install),
+    ...deploymentEnv(install.objects),
     NODE_OPTIONS: nodeOptions?.value ?? '',
     HOSTNAME: 'aigw-otel-injector-bench-0',
     PORT: String(install.webhookPort),

@@ -6,6 +6,7 @@ import type { Pod } from '../../src/core/pod.js';
 import { review } from '../fixtures/pods.js';
 import { startTestInjector, type TestInjector } from '../helpers/injector.js';
 import { applyStrict, decodePatch } from '../helpers/pod-checks.js';
+import { k8sAttributeEnv } from '../helpers/resource-attributes.js';
 
 /** Runs the built CLI as its own process. */
 function cli(args: string[], input?: string) {
@@ -14,28 +15,6 @@ function cli(args: string[], input?: string) {
 }
 const docs = (text: string): any[] => parseAllDocuments(text).map((d) => d.toJS());
 const NAMESPACES = ['--namespace-file', 'examples/namespaces.yaml'];
-
-/** The Kubernetes resource attributes the webhook adds after the other settings: three downward-API vars, then the list. */
-function k8sEnv(namespace: string, container: string, workload?: string) {
-  const field = (name: string, fieldPath: string) => ({
-    name,
-    valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } },
-  });
-  const attributes = [
-    `k8s.namespace.name=${namespace}`,
-    'k8s.pod.name=$(OTEL_RESOURCE_ATTRIBUTES_POD_NAME)',
-    'k8s.pod.uid=$(OTEL_RESOURCE_ATTRIBUTES_POD_UID)',
-    'k8s.node.name=$(OTEL_RESOURCE_ATTRIBUTES_NODE_NAME)',
-    `k8s.container.name=${container}`,
-    ...(workload === undefined ? [] : [workload]),
-  ];
-  return [
-    field('OTEL_RESOURCE_ATTRIBUTES_POD_NAME', 'metadata.name'),
-    field('OTEL_RESOURCE_ATTRIBUTES_POD_UID', 'metadata.uid'),
-    field('OTEL_RESOURCE_ATTRIBUTES_NODE_NAME', 'spec.nodeName'),
-    { name: 'OTEL_RESOURCE_ATTRIBUTES', value: attributes.join(',') },
-  ];
-}
 
 describe('aigw-otel-injector inject', () => {
   it('configures the core Deployment and keeps comments and key order', () => {
@@ -53,7 +32,7 @@ describe('aigw-otel-injector inject', () => {
       { name: 'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE', value: '/etc/collector/ca.crt' },
       { name: 'OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE', value: '/etc/collector/ca.crt' },
       { name: 'OTEL_METRIC_EXPORT_INTERVAL', value: '10000' },
-      ...k8sEnv('ai-gateway', 'aigw', 'k8s.deployment.name=aigw'),
+      ...k8sAttributeEnv('ai-gateway', 'aigw', 'k8s.deployment.name=aigw'),
     ]);
     expect(deployment.spec.template.metadata.annotations).toEqual({
       'aigw-otel.io/injected': 'core',
@@ -80,7 +59,7 @@ describe('aigw-otel-injector inject', () => {
       { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', value: 'http://tempo:4317' },
       { name: 'OTEL_TRACES_SAMPLER', value: 'parentbased_traceidratio' },
       { name: 'OTEL_TRACES_SAMPLER_ARG', value: '0.1' },
-      ...k8sEnv(input.metadata.namespace, 'processor', `k8s.deployment.name=${input.metadata.name}`),
+      ...k8sAttributeEnv(input.metadata.namespace, 'processor', `k8s.deployment.name=${input.metadata.name}`),
     ]);
     expect(sidecar).toEqual(input.spec.template.spec.containers[1]);
   });
@@ -94,7 +73,7 @@ describe('aigw-otel-injector inject', () => {
     const [cron] = docs(stdout);
     expect(cron.spec.jobTemplate.spec.template.spec.containers[0].env).toEqual([
       { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', value: 'https://c:4317' },
-      ...k8sEnv('default', 'report'), // a CronJob's Job has no name until it runs
+      ...k8sAttributeEnv('default', 'report'), // a CronJob's Job has no name until it runs
     ]);
   });
 
@@ -117,7 +96,7 @@ describe('aigw-otel-injector inject', () => {
     expect(statefulSet.spec.template.spec.containers[0].env).toEqual([
       { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', value: 'https://otel-collector-opentelemetry-collector:4317' },
       { name: 'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE', value: '/etc/collector/ca.crt' },
-      ...k8sEnv('ai-gateway', 'processor', 'k8s.statefulset.name=aigw-processors-f5'),
+      ...k8sAttributeEnv('ai-gateway', 'processor', 'k8s.statefulset.name=aigw-processors-f5'),
     ]);
     expect(output[3].spec.containers[0].env, 'sandbox is not annotated').toBeUndefined();
     expect(stderr).toMatch(

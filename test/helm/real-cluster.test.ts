@@ -16,7 +16,14 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyObjects, reviewLines, type RunningInjector } from '../helpers/cluster-install.js';
+import {
+  applyObjects,
+  containerEnv,
+  reviewLines,
+  untilReady,
+  waitForWebhooks,
+  type RunningInjector,
+} from '../helpers/cluster-install.js';
 import { startControlPlane, type ControlPlane } from '../helpers/control-plane.js';
 import { eventually } from '../helpers/eventually.js';
 import { CHART, NAMESPACE, RELEASE, helmAsync, template } from '../helpers/helm.js';
@@ -28,9 +35,9 @@ import {
   GATEWAY_ANNOTATIONS,
   ENDPOINT,
   barePod,
+  coreDeployment,
   gatewayNamespace,
   storedPods,
-  template as podTemplate,
 } from '../real-cluster/fixtures.js';
 import { RENDER_CASES } from './cases.js';
 
@@ -73,6 +80,17 @@ describe.skipIf(!real)('the chart on the real API server', () => {
 
   // The install, upgrade and uninstall below are one story, in order.
   const helmIn = (args: string[]) => helmAsync([...args, '--namespace', NAMESPACE, '--kubeconfig', cp.kubeconfigPath]);
+  /** `helm upgrade` of the release as installed (its values and the post-renderer kept), with these `--set`s. */
+  const upgradeSetting = (...settings: string[]) =>
+    helmIn([
+      'upgrade',
+      RELEASE,
+      CHART,
+      '--reuse-values',
+      '--post-renderer',
+      postRenderer,
+      ...settings.flatMap((v) => ['--set', v]),
+    ]);
 
   it('helm install: NOTES say what to do next; the webhook, as the chart ServiceAccount, injects a Deployment pod', async () => {
     const port = await freePort();
@@ -89,31 +107,18 @@ describe.skipIf(!real)('the chart on the real API server', () => {
     const token = (await cp.kubectl(['-n', NAMESPACE, 'create', 'token', pod.serviceAccountName])).stdout.trim();
     const { kubeConfig } = cp.tokenKubeConfig(token, 'chart-service-account');
     const tls = loopbackCertificate(await secretData(`${RELEASE}-ca`));
+    const env = { HOSTNAME: `${RELEASE}-helm-test-0`, ...containerEnv(pod.containers[0], NAMESPACE) };
     const started = await startTestInjector(
       undefined,
-      { ...containerEnv(pod.containers[0]), PORT: String(port), ADMIN_PORT: '0', ...tls },
+      { ...env, PORT: String(port), ADMIN_PORT: '0', ...tls },
       { kubeConfig },
     );
+    await untilReady(started, SETTLE_MS, "not ready as the chart's ServiceAccount");
     injector = { ...started, reviews: () => reviewLines(started.logs()) };
-    await eventually(
-      async () => (await fetch(`${started.adminUrl}/readyz`).catch(() => undefined))?.status === 200,
-      SETTLE_MS,
-      `not ready as the chart's ServiceAccount:\n${started.logs()}`,
-    );
-    await waitForWebhooks(cp, injector);
+    await waitForWebhooks(cp, injector, SETTLE_MS);
 
     await gatewayNamespace(cp, GATEWAY_NS);
-    const aigw = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'aigw', namespace: GATEWAY_NS },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { 'app.kubernetes.io/name': 'aigw' } },
-        template: podTemplate('aigw', [{ name: 'aigw', image: CORE_IMAGE }]),
-      },
-    };
-    await cp.kubectl(['create', '-f', '-'], { input: JSON.stringify(aigw) });
+    await cp.kubectl(['create', '-f', '-'], { input: JSON.stringify(coreDeployment(GATEWAY_NS)) });
     const [stored] = await storedPods(cp, GATEWAY_NS, 'aigw');
     expect(stored.metadata.annotations?.['aigw-otel.io/injected']).toBe('core');
     expect(stored.spec.containers[0].env).toContainEqual({
@@ -130,18 +135,7 @@ describe.skipIf(!real)('the chart on the real API server', () => {
     const before = await certificateState();
     expect(before.sameCa, 'both caBundles are the chart CA').toBe(true);
 
-    const upgrade = helmIn([
-      'upgrade',
-      RELEASE,
-      CHART,
-      '--reuse-values',
-      '--post-renderer',
-      postRenderer,
-      '--set',
-      'webhook.timeoutSeconds=10',
-      '--set',
-      'logLevel=debug',
-    ]);
+    const upgrade = upgradeSetting('webhook.timeoutSeconds=10', 'logLevel=debug');
     let done = false;
     void upgrade.then(() => (done = true));
     // Pods are created one after the other for as long as the upgrade runs, and once more after it.
@@ -173,16 +167,7 @@ describe.skipIf(!real)('the chart on the real API server', () => {
   it('helm upgrade within renewBeforeDays of expiry: a new serving certificate, signed by the same CA; caBundle kept', async () => {
     const before = await certificateState();
     // More than the certificate's validity (365 days): this upgrade is inside the renewal window.
-    const renewed = await helmIn([
-      'upgrade',
-      RELEASE,
-      CHART,
-      '--reuse-values',
-      '--post-renderer',
-      postRenderer,
-      '--set',
-      'certificates.generate.renewBeforeDays=400',
-    ]);
+    const renewed = await upgradeSetting('certificates.generate.renewBeforeDays=400');
     expect(renewed.status, renewed.stderr).toBe(0);
     const after = await certificateState();
     expect(after.tlsCrt).not.toBe(before.tlsCrt);
@@ -208,16 +193,7 @@ describe.skipIf(!real)('the chart on the real API server', () => {
     await gatewayNamespace(cp, 'with-preflight', missingCa);
     expect(await caVolume('with-preflight', 'checked')).toBeUndefined();
 
-    const upgraded = await helmIn([
-      'upgrade',
-      RELEASE,
-      CHART,
-      '--reuse-values',
-      '--post-renderer',
-      postRenderer,
-      '--set',
-      'rbac.collectorCaPreflight=false',
-    ]);
+    const upgraded = await upgradeSetting('rbac.collectorCaPreflight=false');
     expect(upgraded.status, upgraded.stderr).toBe(0);
     const canGet = async () =>
       (
@@ -356,37 +332,4 @@ function loopbackCertificate(ca: Record<string, string>): Record<string, string>
   ]);
   expect(readFileSync(join(dir, 'tls.crt'), 'utf8')).toContain('BEGIN CERTIFICATE');
   return { TLS_CERT_FILE: join(dir, 'tls.crt'), TLS_KEY_FILE: join(dir, 'tls.key') };
-}
-
-/** The container's env as the kubelet would resolve it here (the chart's values, the downward-API namespace). */
-function containerEnv(container: { env: { name: string; value?: string; valueFrom?: any }[] }): Record<string, string> {
-  const env: Record<string, string> = { HOSTNAME: `${RELEASE}-helm-test-0` };
-  for (const e of container.env) {
-    if (e.name === 'NODE_OPTIONS') continue; // the Node process running the tests is not ours to tune
-    if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = NAMESPACE;
-    else if (e.value !== undefined) env[e.name] = e.value;
-    else throw new Error(`env ${e.name}: source not resolved by the test`);
-  }
-  return env;
-}
-
-/**
- * The API server loads webhook configurations through an informer; server-side dry runs of a pod and of a namespace
- * annotation (our webhooks have no side effects) show when both are called. As cluster-install.ts does (not exported).
- */
-async function waitForWebhooks(cp: ControlPlane, injector: RunningInjector): Promise<void> {
-  const probe = barePod('webhook-probe', 'default', [{ name: 'aigw', image: CORE_IMAGE }]);
-  const called = (webhook: string, name: string) =>
-    injector.reviews().some((r) => r.webhook === webhook && r.name === name);
-  await eventually(
-    async () => {
-      await cp.kubectl(['create', '--dry-run=server', '-f', '-'], { input: JSON.stringify(probe), allowFailure: true });
-      await cp.kubectl(['annotate', '--dry-run=server', 'namespace', 'default', `aigw-otel.io/endpoint=${ENDPOINT}`], {
-        allowFailure: true,
-      });
-      return called('mutate-pods', 'webhook-probe') && called('validate-namespaces', 'default');
-    },
-    SETTLE_MS,
-    `webhooks not called:\n${injector.logs()}`,
-  );
 }

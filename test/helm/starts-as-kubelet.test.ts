@@ -6,14 +6,15 @@
  * ready. As test/manifests/starts-as-kubelet.test.ts does for the kustomize overlays.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { find, type K8sObject } from '../manifests/render.js';
 import { canStartContainers, startContainer } from '../helpers/container-start.js';
 import { template } from '../helpers/helm.js';
-import { volumeFiles, writeVolume, type ClusterObjects, type PodContext } from '../helpers/kubelet-volumes.js';
+import { kubeletEnv, kubeletMounts, readyWithin, whenStartedAsKubelet } from '../helpers/kubelet-start.js';
+import type { PodContext } from '../helpers/kubelet-volumes.js';
 import { freePort } from '../helpers/process.js';
 import { haveRealParts } from '../helpers/real-parts.js';
 import { StandInApiServer } from '../helpers/stand-in-apiserver.js';
@@ -29,37 +30,16 @@ const TOKEN = 'stand-in-service-account-token';
 // How long the process may take to read its files, list namespaces and answer /readyz on a loaded machine.
 const READY_MS = 20_000;
 
-/** The Deployment's env as the kubelet resolves it: values, and the downward-API fields it uses. */
-function resolveEnv(container: K8sObject, pod: PodContext): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const e of container.env as { name: string; value?: string; valueFrom?: any }[]) {
-    const field = e.valueFrom?.fieldRef?.fieldPath as string | undefined;
-    if (field === 'metadata.namespace') env[e.name] = pod.namespace;
-    else if (e.value !== undefined) env[e.name] = e.value;
-    else throw new Error(`env ${e.name}: source not emulated`);
-  }
-  return env;
-}
-
 /** The pod's volumes written as the kubelet writes them, from the chart's own Secret; their host dirs and mount paths. */
 function kubeletVolumes(objects: K8sObject[], pod: PodContext, apiCa: string) {
-  const podSpec = find(objects, 'Deployment').spec.template.spec;
   const secret = find(objects, 'Secret', 'aigw-otel-injector-tls');
   const decoded = Object.fromEntries(
     Object.entries(secret.data as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
   );
-  const cluster: ClusterObjects = {
+  return kubeletMounts(find(objects, 'Deployment').spec.template.spec, pod, {
     secrets: { 'aigw-otel-injector-tls': decoded },
     configMaps: { 'kube-root-ca.crt': { 'ca.crt': apiCa } },
     serviceAccountToken: TOKEN,
-  };
-  const volumesDir = mkdtempSync(join(tmpdir(), 'aigw-kubelet-'));
-  return (podSpec.containers[0].volumeMounts as { name: string; mountPath: string }[]).map((m) => {
-    const volume = podSpec.volumes.find((v: { name: string }) => v.name === m.name);
-    const from = join(volumesDir, m.name);
-    mkdirSync(from);
-    writeVolume(from, volumeFiles(volume, pod, cluster), pod);
-    return { from, mountPath: m.mountPath };
   });
 }
 
@@ -104,36 +84,16 @@ describe.skipIf(!runnable)('the chart Deployment starts as the kubelet would sta
 
       const mounts = kubeletVolumes(objects, pod, apiCa);
 
-      // The chart's env; only the ports are moved to free ones so parallel runs cannot collide.
-      const [port, adminPort] = [await freePort(), await freePort()];
-      const running = startContainer({
-        runAsUser: security.runAsUser,
-        runAsGroup: security.runAsGroup,
-        fsGroup: pod.fsGroup,
-        readOnlyRootFilesystem: security.readOnlyRootFilesystem === true,
-        mounts,
-        env: {
-          ...resolveEnv(container, pod),
-          PORT: String(port),
-          ADMIN_PORT: String(adminPort),
-          // What the kubelet sets for the API server's Service, and what the image sets.
-          KUBERNETES_SERVICE_HOST: '127.0.0.1',
-          KUBERNETES_SERVICE_PORT: String(api.port),
-          HOSTNAME: pod.name,
-          HOME: '/home/nonroot',
-          NODE_ENV: 'production',
+      await whenStartedAsKubelet(
+        { container, security, pod, mounts, apiPort: api.port },
+        READY_MS,
+        (ready, running) => {
+          expect(ready, `not ready; it said:\n${running.stderr()}\n${running.stdout().slice(-2000)}`).toBe(200);
+          const calls = api.requests.filter((r) => r.path === '/api/v1/namespaces');
+          expect(calls.length).toBeGreaterThan(0);
+          for (const c of calls) expect(c.authorization).toBe(`Bearer ${TOKEN}`);
         },
-      });
-      try {
-        const ready = await readyWithin(adminPort, READY_MS, () => running.child.exitCode !== null);
-        expect(ready, `not ready; it said:\n${running.stderr()}\n${running.stdout().slice(-2000)}`).toBe(200);
-        const calls = api.requests.filter((r) => r.path === '/api/v1/namespaces');
-        expect(calls.length).toBeGreaterThan(0);
-        for (const c of calls) expect(c.authorization).toBe(`Bearer ${TOKEN}`);
-      } finally {
-        running.child.kill('SIGTERM');
-        await running.exited;
-      }
+      );
     },
     40_000,
   );
@@ -152,7 +112,7 @@ describe.skipIf(!runnable)('the chart Deployment starts as the kubelet would sta
       readOnlyRootFilesystem: true,
       mounts,
       env: {
-        ...resolveEnv(container, pod),
+        ...kubeletEnv(container, pod),
         PORT: String(await freePort()),
         ADMIN_PORT: String(adminPort),
         KUBERNETES_SERVICE_HOST: '127.0.0.1',
@@ -171,19 +131,3 @@ describe.skipIf(!runnable)('the chart Deployment starts as the kubelet would sta
     }
   }, 40_000);
 });
-
-/** The status of /readyz once it is 200, or the last one seen (0: no answer) when time runs out or the process died. */
-async function readyWithin(port: number, ms: number, died: () => boolean): Promise<number> {
-  const deadline = Date.now() + ms;
-  let last = 0;
-  while (Date.now() < deadline && !died()) {
-    last = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (last === 200) return last;
-    // Poll interval, not an assertion.
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return last;
-}

@@ -11,9 +11,11 @@
  *
  * Also: `renderManifests(overlay, components)` renders an overlay as shipped (no url swap), `applyObjects(cp, objects,
  * ['--dry-run=server'])` applies any objects server-side (CRDs of third-party kinds first, see ./crds.ts), and
- * `install.applyComponents([...])` adds components to the running install. Stop the injector before the control
- * plane. To run the webhook as another process, start it with `install.serviceAccount.path` as KUBECONFIG and
- * PORT=`install.webhookPort`, TLS files from `install.tls`.
+ * `install.applyComponents([...])` adds components to the running install. For an install made otherwise (the chart,
+ * test/helm/real-cluster.test.ts): `containerEnv(container, namespace)`, `untilReady(injector, ms, what)` and
+ * `waitForWebhooks(cp, injector, ms)`. Stop the injector before the control plane. To run the webhook as another
+ * process, start it with `install.serviceAccount.path` as KUBECONFIG and PORT=`install.webhookPort`, TLS files from
+ * `install.tls`.
  *
  * `installInjector` renders the static-certs overlay with fresh certificates (plus the components asked for) and
  * `kubectl apply --server-side`s every object. The one change to the rendered objects: each webhook's
@@ -103,6 +105,7 @@ export async function installInjector(cp: ControlPlane, options: InstallOptions 
     serviceAccount,
     startInjector: (env = {}) =>
       startAs(serviceAccount.kubeConfig, {
+        HOSTNAME: 'aigw-otel-injector-test-0',
         ...deploymentEnv(objects),
         PORT: String(webhookPort),
         ADMIN_PORT: '0',
@@ -170,29 +173,50 @@ export async function applyObjects(cp: ControlPlane, objects: K8sObject[], extra
 
 export const yamlOf = (objects: readonly object[]) => objects.map((o) => stringify(o)).join('---\n');
 
-/** The injector container's environment as the rendered Deployment gives it (the downward API resolved). */
-function deploymentEnv(objects: K8sObject[]): Record<string, string> {
-  const container = find(objects, 'Deployment', 'aigw-otel-injector').spec.template.spec.containers[0];
-  const env: Record<string, string> = { HOSTNAME: 'aigw-otel-injector-test-0' };
-  for (const e of container.env as { name: string; value?: string; valueFrom?: any }[]) {
-    if (e.name === 'NODE_OPTIONS') continue; // the Node process running the tests is not ours to tune
-    if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = INJECTOR_NAMESPACE;
+/**
+ * A container's environment as the kubelet would resolve it here: its values, and the downward-API namespace as
+ * `namespace`. NODE_OPTIONS is left out: the Node process running the tests is not ours to tune.
+ */
+export function containerEnv(
+  container: { env: { name: string; value?: string; valueFrom?: any }[] },
+  namespace: string,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of container.env) {
+    if (e.name === 'NODE_OPTIONS') continue;
+    if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = namespace;
     else if (e.value !== undefined) env[e.name] = e.value;
     else throw new Error(`env ${e.name}: source not resolved by the test`);
   }
   return env;
 }
 
-async function startAs(kubeConfig: KubeConfig, env: Record<string, string>): Promise<RunningInjector> {
-  const injector = await startTestInjector(undefined, env, { kubeConfig });
-  const deadline = Date.now() + 30_000;
+/** The injector container's environment as the rendered Deployment gives it (the downward API resolved). */
+export function deploymentEnv(objects: K8sObject[]): Record<string, string> {
+  return containerEnv(
+    find(objects, 'Deployment', 'aigw-otel-injector').spec.template.spec.containers[0],
+    INJECTOR_NAMESPACE,
+  );
+}
+
+/**
+ * Resolves once the injector answers /readyz with 200 (its first list of namespaces may take seconds on a loaded
+ * machine); else stops it and fails with `what` and its log.
+ */
+export async function untilReady(injector: TestInjector, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
   while ((await fetch(`${injector.adminUrl}/readyz`).catch(() => undefined))?.status !== 200) {
     if (Date.now() > deadline) {
       await injector.stop();
-      throw new Error(`injector not ready as the ServiceAccount:\n${injector.logs()}`);
+      throw new Error(`${what}:\n${injector.logs()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+async function startAs(kubeConfig: KubeConfig, env: Record<string, string>): Promise<RunningInjector> {
+  const injector = await startTestInjector(undefined, env, { kubeConfig });
+  await untilReady(injector, 30_000, 'injector not ready as the ServiceAccount');
   return { ...injector, reviews: () => reviewLines(injector.logs()) };
 }
 
@@ -210,7 +234,7 @@ const PROBE = 'webhook-probe';
  * once. Server-side dry runs (our webhooks declare `sideEffects: None`) of a pod and of a namespace annotation
  * show when both are called.
  */
-async function waitForWebhooks(cp: ControlPlane, injector: RunningInjector, timeoutMs = 30_000): Promise<void> {
+export async function waitForWebhooks(cp: ControlPlane, injector: RunningInjector, timeoutMs = 30_000): Promise<void> {
   const pod = {
     apiVersion: 'v1',
     kind: 'Pod',

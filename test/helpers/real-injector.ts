@@ -7,10 +7,14 @@
  * `install.startInjector()` does; only the options client-node tuning needs (drift period, Lease timings) differ.
  */
 import type { InjectorOptions } from '../../src/injector.js';
-import { find } from '../manifests/render.js';
-import { INJECTOR_NAMESPACE, reviewLines, type ClusterInstall, type RunningInjector } from './cluster-install.js';
+import {
+  deploymentEnv,
+  reviewLines,
+  untilReady,
+  type ClusterInstall,
+  type RunningInjector,
+} from './cluster-install.js';
 import type { ControlPlane } from './control-plane.js';
-import { eventually } from './eventually.js';
 import { startTestInjector } from './injector.js';
 
 export interface ReplicaOptions {
@@ -22,23 +26,10 @@ export interface ReplicaOptions {
   readonly options?: Omit<InjectorOptions, 'kubeConfig'>;
 }
 
-/** The injector container's environment as the rendered Deployment gives it (the downward API resolved). */
-export function renderedEnv(install: ClusterInstall): Record<string, string> {
-  const container = find(install.objects, 'Deployment', 'aigw-otel-injector').spec.template.spec.containers[0];
-  const env: Record<string, string> = {};
-  for (const e of container.env as { name: string; value?: string; valueFrom?: any }[]) {
-    if (e.name === 'NODE_OPTIONS') continue; // the Node process running the tests is not ours to tune
-    if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = INJECTOR_NAMESPACE;
-    else if (e.value !== undefined) env[e.name] = e.value;
-    else throw new Error(`env ${e.name}: source not resolved by the test`);
-  }
-  return env;
-}
-
 /** One replica, in cluster mode as the ServiceAccount, ready (/readyz 200) when this resolves. */
 export async function startReplica(install: ClusterInstall, replica: ReplicaOptions): Promise<RunningInjector> {
   const env = {
-    ...renderedEnv(install),
+    ...deploymentEnv(install.objects),
     HOSTNAME: replica.hostname,
     PORT: String(replica.port ?? install.webhookPort),
     ADMIN_PORT: '0',
@@ -50,17 +41,7 @@ export async function startReplica(install: ClusterInstall, replica: ReplicaOpti
     ...replica.options,
     kubeConfig: install.serviceAccount.kubeConfig,
   });
-  try {
-    // A loaded 2-core machine: the first list of namespaces may take seconds.
-    await eventually(
-      async () => (await fetch(`${injector.adminUrl}/readyz`).catch(() => undefined))?.status === 200,
-      30_000,
-      `replica ${replica.hostname} not ready:\n${injector.logs()}`,
-    );
-  } catch (error) {
-    await injector.stop();
-    throw error;
-  }
+  await untilReady(injector, 30_000, `replica ${replica.hostname} not ready`);
   return { ...injector, reviews: () => reviewLines(injector.logs()) };
 }
 

@@ -23,7 +23,7 @@ import {
   replicaSetsOf,
   templateAnnotations,
 } from '../helpers/real-injector.js';
-import { CORE_IMAGE, GATEWAY_ANNOTATIONS, gatewayNamespace, storedPods, template } from './fixtures.js';
+import { coreDeployment, GATEWAY_ANNOTATIONS, gatewayNamespace, storedPods } from './fixtures.js';
 
 const real = haveRealParts('kubeApiserver', 'kubeControllerManager', 'kubectl', 'etcd');
 // The drift monitor scans namespaces in the order of its first list (by name): REPORT_NS after HEAL_NS.
@@ -33,17 +33,6 @@ const CASES = [
   { case: 'a namespace with auto-rollout', ns: HEAL_NS, healed: true },
   { case: 'a namespace without auto-rollout', ns: REPORT_NS, healed: false },
 ];
-
-const deployment = (namespace: string) => ({
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name: 'aigw', namespace },
-  spec: {
-    replicas: 1,
-    selector: { matchLabels: { 'app.kubernetes.io/name': 'aigw' } },
-    template: template('aigw', [{ name: 'aigw', image: CORE_IMAGE }]),
-  },
-});
 
 /** `aigw-otel-injector status -o json`, as main.ts runs it, with the admin's kubeconfig. */
 async function status(cp: ControlPlane): Promise<CliResult> {
@@ -64,7 +53,7 @@ describe.skipIf(!real)('pods created while the webhook was down are reported and
     await gatewayNamespace(cp, HEAL_NS, { ...GATEWAY_ANNOTATIONS, 'aigw-otel.io/auto-rollout': 'true' });
     await gatewayNamespace(cp, REPORT_NS);
     for (const { ns } of CASES) {
-      await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(deployment(ns)) });
+      await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(coreDeployment(ns)) });
       const [pod] = await storedPods(cp, ns, 'aigw');
       expect(pod.metadata.annotations?.['aigw-otel.io/injected'], 'stored unconfigured').toBeUndefined();
     }

@@ -5,6 +5,7 @@
  */
 import type { ControlPlane } from '../helpers/control-plane.js';
 import { eventually } from '../helpers/eventually.js';
+import { k8sAttributeEnv } from '../helpers/resource-attributes.js';
 
 export const CORE_IMAGE = 'private-registry.f5.com/aigw/aigw:v1.1.0';
 export const PROCESSOR_IMAGE = 'private-registry.f5.com/aigw/aigw-processors-f5:v1.1.0';
@@ -49,6 +50,20 @@ export function template(app: string, containers: ContainerSpec[], labels: Recor
   };
 }
 
+/** The AI Gateway core as a one-replica Deployment `aigw`, as the chart renders it. */
+export function coreDeployment(namespace: string) {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'aigw', namespace },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'aigw' } },
+      template: template('aigw', [{ name: 'aigw', image: CORE_IMAGE }]),
+    },
+  };
+}
+
 /** A bare pod (no controller), for the cases that count reviews one pod at a time. */
 export function barePod(name: string, namespace: string, containers: ContainerSpec[], labels = {}) {
   const { metadata, spec } = template(name, containers, labels);
@@ -89,18 +104,6 @@ export async function serviceAccountReady(cp: ControlPlane, namespace: string): 
  * `workload` is its workload's attribute (`k8s.deployment.name=aigw`), none for a bare pod.
  */
 export function expectedEnv(role: 'core' | 'processor', namespace: string, container: string, workload?: string) {
-  const field = (name: string, fieldPath: string) => ({
-    name: `OTEL_RESOURCE_ATTRIBUTES_${name}`,
-    valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } },
-  });
-  const attributes = [
-    `k8s.namespace.name=${namespace}`,
-    'k8s.pod.name=$(OTEL_RESOURCE_ATTRIBUTES_POD_NAME)',
-    'k8s.pod.uid=$(OTEL_RESOURCE_ATTRIBUTES_POD_UID)',
-    'k8s.node.name=$(OTEL_RESOURCE_ATTRIBUTES_NODE_NAME)',
-    `k8s.container.name=${container}`,
-    ...(workload === undefined ? [] : [workload]),
-  ].join(',');
   const core = role === 'core';
   return [
     { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', value: ENDPOINT },
@@ -108,10 +111,7 @@ export function expectedEnv(role: 'core' | 'processor', namespace: string, conta
     { name: 'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE', value: '/etc/collector/ca.crt' },
     ...(core ? [{ name: 'OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE', value: '/etc/collector/ca.crt' }] : []),
     ...(core ? [{ name: 'OTEL_METRIC_EXPORT_INTERVAL', value: '10000' }] : []),
-    field('POD_NAME', 'metadata.name'),
-    field('POD_UID', 'metadata.uid'),
-    field('NODE_NAME', 'spec.nodeName'),
-    { name: 'OTEL_RESOURCE_ATTRIBUTES', value: attributes },
+    ...k8sAttributeEnv(namespace, container, workload),
   ];
 }
 

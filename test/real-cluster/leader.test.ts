@@ -18,7 +18,7 @@ import { freePort } from '../helpers/process.js';
 import { haveRealParts } from '../helpers/real-parts.js';
 import { LEAD_MS, REACT_MS, START_MS, STOP_MS, TEST_MS } from '../helpers/real-timeouts.js';
 import { auditCount, logLines, metricValue, startReplica, templateAnnotations } from '../helpers/real-injector.js';
-import { CORE_IMAGE, GATEWAY_ANNOTATIONS, gatewayNamespace, storedPods, template } from './fixtures.js';
+import { coreDeployment, GATEWAY_ANNOTATIONS, gatewayNamespace, storedPods } from './fixtures.js';
 
 const real = haveRealParts('kubeApiserver', 'kubeControllerManager', 'kubectl', 'etcd');
 const NS = 'ai-gateway';
@@ -29,17 +29,6 @@ const B = 'aigw-otel-injector-7d9f8-b';
 // changes hands within ~17 s; on a loaded machine, give it twice that.
 const HANDOVER_MS = 35_000;
 const ROLLED = 'auto-rollout: workload rolled to the new telemetry configuration';
-
-const deployment = {
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  metadata: { name: 'aigw', namespace: NS },
-  spec: {
-    replicas: 1,
-    selector: { matchLabels: { 'app.kubernetes.io/name': 'aigw' } },
-    template: template('aigw', [{ name: 'aigw', image: CORE_IMAGE }]),
-  },
-};
 
 describe.skipIf(!real)('two replicas and a real Lease', { timeout: TEST_MS }, () => {
   let cp: ControlPlane;
@@ -65,7 +54,7 @@ describe.skipIf(!real)('two replicas and a real Lease', { timeout: TEST_MS }, ()
     await eventually(() => leading(a), LEAD_MS, `a does not lead:\n${a.logs()}`);
     b = await startReplica(install, { hostname: B, port: await freePort() });
     await gatewayNamespace(cp, NS, { ...GATEWAY_ANNOTATIONS, 'aigw-otel.io/auto-rollout': 'true' });
-    await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(deployment) });
+    await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(coreDeployment(NS)) });
     await storedPods(cp, NS, 'aigw');
   }, START_MS);
 
