@@ -169,16 +169,18 @@ export class DriftMonitor {
     // their ReplicaSet); without the list, the Events wait for the next scan (the gauge is set either way).
     const listed = await this.listWorkloads(namespace);
     if (listed === undefined || !this.leading()) return;
-    let first = true;
+    // Pacing spaces restarts: only a heal that rolled a workload makes the next one wait. One that rolled nothing
+    // (refused, or skipped because auto-rollout is at work or the template already asks for this configuration)
+    // restarted nothing.
+    let rolled = false;
     for (const entry of unconfigured) {
       if (!this.leading()) return;
       const workload = find(listed, entry.ref);
       if (workload === undefined) continue; // deleted since its pods were listed
       this.report(workload, entry);
       if (!autoRolloutOn(annotations) || !healNeeded(annotations, workload).heal) continue;
-      if (!first) await sleep(this.tuning.healPacingMs, this.stopper.signal);
-      first = false;
-      await this.heal(namespace, annotations, entry.ref);
+      if (rolled) await sleep(this.tuning.healPacingMs, this.stopper.signal);
+      rolled = await this.heal(namespace, annotations, entry.ref);
     }
   }
 
@@ -209,18 +211,19 @@ export class DriftMonitor {
   /**
    * Rolls one workload by setting `healed`, after looking again just before: still leading, auto-rollout not at
    * work in the namespace, the namespace's configuration what this scan read (a change is the next scan's), and the
-   * template, as listed now, not already asking for the current configuration.
+   * template, as listed now, not already asking for the current configuration. True when it rolled the workload.
    */
-  private async heal(namespace: string, annotations: Annotations, ref: WorkloadRef): Promise<void> {
+  private async heal(namespace: string, annotations: Annotations, ref: WorkloadRef): Promise<boolean> {
     const { api, logger, metrics } = this.deps;
-    if (!this.leading() || this.deps.rolling(namespace)) return;
+    if (!this.leading() || this.deps.rolling(namespace)) return false;
     const listed = await this.listWorkloads(namespace);
     const current = this.deps.namespaces().get(namespace);
-    if (listed === undefined || !this.leading() || this.deps.rolling(namespace)) return;
-    if (current === undefined || !autoRolloutOn(current) || configHash(current) !== configHash(annotations)) return;
+    if (listed === undefined || !this.leading() || this.deps.rolling(namespace)) return false;
+    if (current === undefined || !autoRolloutOn(current) || configHash(current) !== configHash(annotations))
+      return false;
     const workload = find(listed, ref);
     const needed = workload && healNeeded(current, workload);
-    if (needed?.heal !== true) return;
+    if (needed?.heal !== true) return false;
     try {
       await api.patchTemplateAnnotations(
         { ...ref, namespace },
@@ -232,9 +235,11 @@ export class DriftMonitor {
         { namespace, kind: ref.kind, name: ref.name },
         'drift: workload rolled to give its pods their configuration',
       );
+      return true;
     } catch (error) {
       metrics.rollouts.inc({ kind: ref.kind, result: 'failed' });
       logger.warn({ namespace, kind: ref.kind, name: ref.name, err: String(error) }, 'drift: heal failed');
+      return false;
     }
   }
 }

@@ -75,7 +75,7 @@ export class StandInApiServer {
   /** Milliseconds to wait before answering, by request kind. */
   readonly delays: Partial<Record<'list' | 'get-namespace' | 'get-configmap', number>> = {};
   /** Answer these request kinds with 500. */
-  readonly failing = new Set<'list' | 'get-configmap' | 'events' | 'leases' | 'workloads'>();
+  readonly failing = new Set<'list' | 'get-configmap' | 'events' | 'leases' | 'workloads' | 'workload-patches'>();
   /** Watches get no answer at all, not even headers (an API server stalled behind a dead proxy). */
   stallWatches = false;
   /** How a watch from a compacted resourceVersion is refused: an HTTP 410, or a 200 with an ERROR event. */
@@ -363,6 +363,8 @@ export class StandInApiServer {
       return json(200, { kind, apiVersion: 'apps/v1', metadata: { resourceVersion: String(this.rv) }, items });
     }
     if (method === 'PATCH' && name !== undefined) {
+      if (this.failing.has('workload-patches'))
+        return json(500, status(500, 'InternalError', 'etcdserver: request timed out'));
       const key = `${plural}/${namespace}/${name}`;
       const existing = this.workloads.get(key);
       if (existing === undefined) return json(404, status(404, 'NotFound', `${plural} "${name}" not found`));
