@@ -5,10 +5,9 @@
  * then the Go core program (test/real/sdk-go) or the Python processor program (test/real/sdk-python) started with
  * exactly that environment and nothing else. Each program reports its outcomes as JSON lines on stdout.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Pod } from '../../src/core/pod.js';
 import { review } from '../fixtures/pods.js';
@@ -17,7 +16,7 @@ import { resolveEnv, type PlacedPod } from './kubelet-env.js';
 import { volumeFiles, writeVolume, type ClusterObjects } from './kubelet-volumes.js';
 import { applyStrict, decodePatch } from './pod-checks.js';
 import { realPaths } from './real-parts.js';
-import { place } from './telemetry-run.js';
+import { place, signedCert } from './telemetry-run.js';
 
 const PROCESSOR_PY = fileURLToPath(new URL('../real/sdk-python/processor.py', import.meta.url));
 
@@ -211,13 +210,5 @@ export async function runStored(
  * `serverPki` left in `dir`.
  */
 export function ipServerCert(dir: string, ip: string): { cert: string; key: string } {
-  const file = (ext: string) => join(dir, `node-${ip}.${ext}`);
-  const ext = ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=serverAuth'];
-  writeFileSync(file('ext'), [...ext, `subjectAltName=IP:${ip}`, ''].join('\n'));
-  execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', file('key')]);
-  execFileSync('openssl', ['req', '-new', '-key', file('key'), '-subj', `/CN=${ip}`, '-out', file('csr')]);
-  const ca = ['-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-CAcreateserial'];
-  const out = ['-days', '1', '-sha256', '-extfile', file('ext'), '-out', file('crt')];
-  execFileSync('openssl', ['x509', '-req', '-in', file('csr'), ...ca, ...out]);
-  return { cert: readFileSync(file('crt'), 'utf8'), key: readFileSync(file('key'), 'utf8') };
+  return signedCert(dir, `node-${ip}`, ip, ['extendedKeyUsage=serverAuth', `subjectAltName=IP:${ip}`]);
 }

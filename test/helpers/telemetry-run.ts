@@ -33,32 +33,28 @@ export function serverPki(service = 'otel-collector'): Pki & { dir: string } {
 
 /** A client certificate (clientAuth) with this CN, signed by the CA `serverPki` left in `dir`. */
 export function clientCert(dir: string, cn: string): { cert: string; key: string } {
-  const key = join(dir, `${cn}.key`);
-  const csr = join(dir, `${cn}.csr`);
-  const crt = join(dir, `${cn}.crt`);
-  const ext = join(dir, `${cn}.ext`);
-  writeFileSync(ext, 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n');
-  execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key]);
-  execFileSync('openssl', ['req', '-new', '-key', key, '-subj', `/CN=${cn}`, '-out', csr]);
-  execFileSync('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    csr,
-    '-CA',
-    join(dir, 'ca.crt'),
-    '-CAkey',
-    join(dir, 'ca.key'),
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-sha256',
-    '-extfile',
-    ext,
-    '-out',
-    crt,
-  ]);
-  return { cert: readFileSync(crt, 'utf8'), key: readFileSync(key, 'utf8') };
+  return signedCert(dir, cn, cn, ['extendedKeyUsage=clientAuth']);
+}
+
+/**
+ * A certificate with this CN and these extensions (beside a leaf's basic constraints and key usage), signed by the CA
+ * `serverPki` left in `dir`; its files are named `<name>.*` there.
+ */
+export function signedCert(
+  dir: string,
+  name: string,
+  cn: string,
+  extensions: readonly string[],
+): { cert: string; key: string } {
+  const file = (ext: string) => join(dir, `${name}.${ext}`);
+  const ext = ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature', ...extensions, ''];
+  writeFileSync(file('ext'), ext.join('\n'));
+  execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', file('key')]);
+  execFileSync('openssl', ['req', '-new', '-key', file('key'), '-subj', `/CN=${cn}`, '-out', file('csr')]);
+  const ca = ['-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-CAcreateserial'];
+  const out = ['-days', '1', '-sha256', '-extfile', file('ext'), '-out', file('crt')];
+  execFileSync('openssl', ['x509', '-req', '-in', file('csr'), ...ca, ...out]);
+  return { cert: readFileSync(file('crt'), 'utf8'), key: readFileSync(file('key'), 'utf8') };
 }
 
 /** The pod after admission, scheduling and naming: what the kubelet is handed. */

@@ -17,6 +17,7 @@ import { namespacesYaml, startTestInjector, type TestInjector } from '../helpers
 import { haveRealParts } from '../helpers/real-parts.js';
 import { admitAndRun, ipServerCert as nodeCert, killRunning, tlsAnnotations, type Sdk } from '../helpers/sdk-run.js';
 import { serverPki, type Pki } from '../helpers/telemetry-run.js';
+import { ARRIVAL_MS, DEADLINE_MS, FLUSH_MS, REFUSED_DEADLINE_MS, SETTLE_MS } from './timing.js';
 
 // The node the pods are placed on, and another whose Collector's certificate does not name it.
 const NODE_IP = '127.0.0.2';
@@ -25,12 +26,6 @@ const IPV6_NODE_IP = '::1';
 // A host no resolver knows: an endpoint that still used it would reach nothing.
 const HOST = 'otel-agent.invalid';
 const HOLD_MS = 1000;
-const DEADLINE_MS = 30_000;
-// Refused runs: both SDKs have tried several times in 8 s (Python retries UNAVAILABLE for about a minute).
-const REFUSED_DEADLINE_MS = 8000;
-const FLUSH_MS = 3000;
-const ARRIVAL_MS = 10_000;
-const SETTLE_MS = 1000;
 
 const root = mkdtempSync(join(tmpdir(), 'aigw-real-agent-'));
 

@@ -14,17 +14,10 @@ import { namespacesYaml, startTestInjector, type TestInjector } from '../helpers
 import { haveRealParts } from '../helpers/real-parts.js';
 import { admitAndRun, killRunning, tlsAnnotations, type Sdk } from '../helpers/sdk-run.js';
 import { serverPki, type Pki } from '../helpers/telemetry-run.js';
+import { ARRIVAL_MS, DEADLINE_MS, SETTLE_MS, TEST_MS } from './timing.js';
 
 // Long enough for the core's periodic reader (interval 1 s here) to have exported once before shutdown.
 const HOLD_MS = 1500;
-// A run is over in a few seconds; a loaded two-core machine gets ample room before the program is killed.
-const DEADLINE_MS = 30_000;
-// After the program exits, what it sent is in the Collector's file within a flush interval (100 ms); allow many.
-const ARRIVAL_MS = 10_000;
-// Where nothing may arrive: the program has exited, so this is the Collector's flush, ten times over.
-const SETTLE_MS = 1000;
-// A test: the run, its arrival and settling, with room to spare.
-const TEST_MS = DEADLINE_MS + ARRIVAL_MS + SETTLE_MS + 5000;
 
 const root = mkdtempSync(join(tmpdir(), 'aigw-real-arrives-'));
 const namespaces = {

@@ -15,23 +15,11 @@ import { namespacesYaml, startTestInjector, type TestInjector } from '../helpers
 import { haveRealParts } from '../helpers/real-parts.js';
 import { admitAndRun, killRunning, tlsAnnotations, type Sdk } from '../helpers/sdk-run.js';
 import { clientCert, serverPki, type Pki } from '../helpers/telemetry-run.js';
+import { ARRIVAL_MS, DEADLINE_MS, FLUSH_MS, REFUSED_DEADLINE_MS, SETTLE_MS, TEST_MS } from './timing.js';
 
 const TOKEN = 's3cr3t-from-the-secret';
 // Long enough for one export attempt of each signal before the program flushes and exits.
 const HOLD_MS = 1000;
-// A run that is let in is over in a few seconds; room for a loaded two-core machine.
-const DEADLINE_MS = 30_000;
-// A refused run: Python retries a refused TLS handshake (UNAVAILABLE) with back-off for up to a minute; in 8 s
-// both SDKs have made several attempts (at about 0, 1, 3 and 7 s), which is all the counter-test needs to see.
-const REFUSED_DEADLINE_MS = 8000;
-// Python's final flush gives up after this (its default is 30 s): a refused run need not wait so long.
-const FLUSH_MS = 3000;
-// After the program exits, what it sent is in the Collector's file within a flush interval (100 ms); allow many.
-const ARRIVAL_MS = 10_000;
-// Where nothing may arrive, after the program's end: the Collector's file flush, ten times over.
-const SETTLE_MS = 1000;
-// A test: the run, its arrival and settling, with room to spare.
-const TEST_MS = DEADLINE_MS + ARRIVAL_MS + SETTLE_MS + 5000;
 
 const root = mkdtempSync(join(tmpdir(), 'aigw-real-auth-'));
 

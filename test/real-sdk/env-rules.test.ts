@@ -20,17 +20,10 @@ import { namespacesYaml, startTestInjector, type TestInjector } from '../helpers
 import { haveRealParts } from '../helpers/real-parts.js';
 import { admitAndRun, killRunning, tlsAnnotations, type Sdk } from '../helpers/sdk-run.js';
 import { serverPki, type Pki } from '../helpers/telemetry-run.js';
+import { ARRIVAL_MS, DEADLINE_MS, SETTLE_MS, TEST_MS } from './timing.js';
 
 // Long enough for one export attempt of each signal before the program flushes and exits.
 const HOLD_MS = 1000;
-// A run is over in a few seconds; room for a loaded two-core machine before the program is killed.
-const DEADLINE_MS = 30_000;
-// After the program exits, what it sent is in the Collector's file within a flush interval (100 ms); allow many.
-const ARRIVAL_MS = 10_000;
-// Where nothing may arrive, after the program's end (which follows its flush): ten file flushes of the Collector.
-const SETTLE_MS = 1000;
-// A test: the run, its arrival and settling, with room to spare.
-const TEST_MS = DEADLINE_MS + ARRIVAL_MS + SETTLE_MS + 5000;
 
 const root = mkdtempSync(join(tmpdir(), 'aigw-real-env-rules-'));
 const SPAN: Record<Sdk, string> = { 'go-core': 'core-request', 'python-processor': 'processor-request' };

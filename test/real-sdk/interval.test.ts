@@ -15,15 +15,12 @@ import { namespacesYaml, startTestInjector, type TestInjector } from '../helpers
 import { haveRealParts } from '../helpers/real-parts.js';
 import { admitAndRun, killRunning, tlsAnnotations } from '../helpers/sdk-run.js';
 import { serverPki, type Pki } from '../helpers/telemetry-run.js';
+import { ARRIVAL_MS, SETTLE_MS } from './timing.js';
 
 // The window: six intervals of 1 s, three of 2 s.
 const HOLD_MS = 6500;
 // The run is the window plus a second or two; room for a loaded two-core machine.
 const DEADLINE_MS = 40_000;
-// After the program exits, its last export is in the Collector's file within a flush (100 ms); allow many.
-const ARRIVAL_MS = 10_000;
-// Where the count must be final: ten flushes of the Collector's file after the program's end.
-const SETTLE_MS = 1000;
 // The periodic reader's ticker is steady; allow a quarter of an interval either way for a loaded machine.
 const TOLERANCE = 0.25;
 

@@ -22,6 +22,7 @@ import { haveRealParts } from '../helpers/real-parts.js';
 import { ipServerCert, killRunning, placeStored, runStored, type StoredPod } from '../helpers/sdk-run.js';
 import { clientCert, serverPki } from '../helpers/telemetry-run.js';
 import { CORE_IMAGE, PROCESSOR_IMAGE, serviceAccountReady, storedPods, template } from '../real-cluster/fixtures.js';
+import { ARRIVAL_MS, DEADLINE_MS, FLUSH_MS } from './timing.js';
 
 const TOKEN = 'stored-pod-token';
 // Each namespace's pods go to a node of their own: its name and IP (Linux routes all of 127/8 to lo).
@@ -38,11 +39,6 @@ const NAMESPACES = {
 type Namespace = keyof typeof NAMESPACES;
 // Long enough for one export of each signal before the program flushes and exits.
 const HOLD_MS = 1000;
-// A run is over in a few seconds; room for a loaded two-core machine.
-const DEADLINE_MS = 30_000;
-const FLUSH_MS = 3000;
-// After the program exits, what it sent is in the Collector's file within a flush interval (100 ms); allow many.
-const ARRIVAL_MS = 10_000;
 
 const root = mkdtempSync(join(tmpdir(), 'aigw-real-stored-'));
 const real = haveRealParts('kubeApiserver', 'kubeControllerManager', 'kubectl', 'etcd', 'otelcol', 'goCore', 'python');
