@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // A worker whose runner was killed kills itself, and with it what its tests started.
+    setupFiles: ['test/harness/process/exit-with-runner.ts'],
     // Servers under test bind real ports and generate certificates; a slow CI machine needs headroom.
     testTimeout: 20_000,
     hookTimeout: 30_000,

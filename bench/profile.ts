@@ -3,11 +3,12 @@
  * Each server runs under `node --cpu-prof` while the load process drives it; the profile's self time is summed into
  * a few buckets and divided by the reviews answered. Profiling slows both servers alike: compare the two columns.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnTied } from '../test/harness/process/spawn.js';
 import { freePort } from './free-port.js';
 import type { LoadResult } from './load.js';
 import { coreReview8k } from './review-8k.js';
@@ -59,7 +60,7 @@ function buckets(file: string, reviews: number): Record<string, number> {
 
 async function profiled(args: string[], env: Record<string, string>, url: string, ready: () => Promise<boolean>) {
   const dir = mkdtempSync(join(tmpdir(), 'aigw-prof-'));
-  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...args], {
+  const child = spawnTied(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -1,5 +1,5 @@
 /** `aigw-otel-injector status` against the stand-in API server. */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { runStatus } from '../../src/cli/status.js';
 import { decide } from '../../src/core/inject.js';
 import { kubeApi } from '../../src/kube/api.js';
 import { corePod, CORE_IMAGE } from '../fixtures/pods.js';
+import { spawnTied } from '../harness/process/spawn.js';
 import { StandInApiServer } from '../helpers/stand-in-apiserver.js';
 
 const a = (k: string) => `aigw-otel.io/${k}`;
@@ -79,7 +80,7 @@ describe('status', () => {
 
   it('as a command, with --kubeconfig: the report, the exit code, the token from the kubeconfig', async () => {
     // Not spawnSync: the stand-in answers from this very process, which must keep running meanwhile.
-    const child = spawn(process.execPath, ['dist/main.js', 'status', '--kubeconfig', kubeconfig]);
+    const child = spawnTied(process.execPath, ['dist/main.js', 'status', '--kubeconfig', kubeconfig]);
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     const [status] = (await once(child, 'exit')) as [number];

@@ -8,6 +8,9 @@ import { StandInApiServer } from '../helpers/stand-in-apiserver.js';
 
 // Short periods so a takeover after an expiry fits in a test; the same ratios as the defaults.
 const FAST: LeaderTuning = { leaseSeconds: 1, retryMs: 100, renewDeadlineMs: 600, requestTimeoutMs: 500 };
+// For the tests that time a step-down or a hand-over: FAST, with a Lease of 3 s, so that what must not happen
+// (waiting out the Lease, leading past its expiry) lies seconds, not 400 ms, away from what should.
+const TIMED: LeaderTuning = { ...FAST, leaseSeconds: 3 };
 const LEASE = { namespace: 'aigw-otel-injector', name: 'aigw-otel-injector' };
 
 let api: StandInApiServer;
@@ -16,10 +19,12 @@ beforeEach(async () => {
 });
 afterEach(() => api.stop());
 
-function replica(identity: string) {
+function replica(identity: string, tuning = FAST) {
   const metrics = createMetrics();
   const log = memoryLogger();
   const changes: string[] = [];
+  // When it stopped leading, by the clock it renews by.
+  let stoppedAt: number | undefined;
   const elector = new LeaderElector(
     kubeApi(api.kubeConfig()),
     { ...LEASE, identity },
@@ -27,21 +32,26 @@ function replica(identity: string) {
       logger: log.logger,
       metrics,
       onStartedLeading: () => changes.push('started'),
-      onStoppedLeading: () => changes.push('stopped'),
+      onStoppedLeading: () => {
+        stoppedAt = Date.now();
+        changes.push('stopped');
+      },
     },
-    FAST,
+    tuning,
   );
   const stopper = new AbortController();
   const running = elector.run(stopper.signal);
-  return { elector, changes, log, stop: () => (stopper.abort(), running) };
+  return { elector, changes, log, stoppedAt: () => stoppedAt, stop: () => (stopper.abort(), running) };
 }
 
-const holder = () =>
-  (api.leases.get(`${LEASE.namespace}/${LEASE.name}`)?.spec as { holderIdentity?: string })?.holderIdentity;
+const spec = () =>
+  api.leases.get(`${LEASE.namespace}/${LEASE.name}`)?.spec as
+    { holderIdentity?: string; renewTime?: string; acquireTime?: string } | undefined;
+const holder = () => spec()?.holderIdentity;
 
 describe('leader election on a Lease, against the stand-in API server', () => {
   it('of three replicas exactly one leads, and the Lease names it (times written as MicroTime)', async () => {
-    const replicas = ['a', 'b', 'c'].map(replica);
+    const replicas = ['a', 'b', 'c'].map((id) => replica(id));
     await eventually(() => replicas.some((r) => r.elector.isLeader()), 3000);
     // Several rounds later there is still one leader, the same one.
     await new Promise((r) => setTimeout(r, 500));
@@ -53,17 +63,20 @@ describe('leader election on a Lease, against the stand-in API server', () => {
   });
 
   it('a leader that stops hands the Lease over at once; another takes it without waiting out the duration', async () => {
-    const first = replica('first');
+    const first = replica('first', TIMED);
     await eventually(() => first.elector.isLeader(), 3000);
-    const second = replica('second');
+    const second = replica('second', TIMED);
     await new Promise((r) => setTimeout(r, 300));
     expect(second.elector.isLeader()).toBe(false);
-    const stoppedAt = Date.now();
     await first.stop();
     expect(first.changes).toEqual(['started', 'stopped']);
-    await eventually(() => second.elector.isLeader(), 3000);
-    expect(Date.now() - stoppedAt).toBeLessThan(FAST.leaseSeconds * 1000);
+    await eventually(() => second.elector.isLeader(), 3 * TIMED.leaseSeconds * 1000);
     expect(holder()).toBe('second');
+    // From the first one's release to the second one's acquireTime, both by their own clocks. Waiting the Lease
+    // out would take its 3 s from the first one's last renewal (a retry period or so before the release); taking the
+    // released Lease, one retry period. Half the Lease lies far from both.
+    const handOverMs = Date.parse(spec()?.acquireTime ?? '') - (first.stoppedAt() ?? NaN);
+    expect(handOverMs).toBeLessThan((TIMED.leaseSeconds * 1000) / 2);
     await second.stop();
   });
 
@@ -95,14 +108,15 @@ describe('leader election on a Lease, against the stand-in API server', () => {
   });
 
   it('a leader cut off from the API server stops leading after its renew deadline, before the Lease expires', async () => {
-    const only = replica('only');
+    const only = replica('only', TIMED);
     await eventually(() => only.elector.isLeader(), 3000);
-    const cutAt = Date.now();
     api.failing.add('leases');
-    await eventually(() => !only.elector.isLeader(), 3000);
-    const after = Date.now() - cutAt;
-    expect(after).toBeGreaterThanOrEqual(FAST.renewDeadlineMs - FAST.retryMs);
-    expect(after).toBeLessThan(FAST.leaseSeconds * 1000 + FAST.retryMs);
+    await eventually(() => !only.elector.isLeader(), 3 * TIMED.leaseSeconds * 1000);
+    // Timed from its last renewal as the Lease records it, which is where the Lease's validity starts, to its step
+    // down, both by its own clock: after the renew deadline, and before anyone else may take over.
+    const ledPastRenewalMs = (only.stoppedAt() ?? NaN) - Date.parse(spec()?.renewTime ?? '');
+    expect(ledPastRenewalMs).toBeGreaterThanOrEqual(TIMED.renewDeadlineMs);
+    expect(ledPastRenewalMs).toBeLessThan(TIMED.leaseSeconds * 1000);
     expect(only.log.text()).toMatch(/lease renewal failed/);
     api.failing.delete('leases');
     await eventually(() => only.elector.isLeader(), 3000, 'leads again once the API server answers');

@@ -9,10 +9,12 @@ import { corePod, review } from '../fixtures/pods.js';
 import { eventually } from '../helpers/eventually.js';
 import { makeCerts, namespacesYaml, startTestInjector } from '../helpers/injector.js';
 import { freePort, runMain, waitFor } from '../helpers/process.js';
-import { keepSending } from '../helpers/review-client.js';
+import { answeredSince, keepSending } from '../helpers/review-client.js';
 import { StandInApiServer } from '../helpers/stand-in-apiserver.js';
 
 const body = JSON.stringify(review(corePod()));
+// A ceiling for waiting until a review has been answered in a phase: a loaded machine answers one in well under 1 s.
+const ANSWERED_MS = 10_000;
 
 const servedFingerprint = (port: number, cas: Buffer[]) =>
   new Promise<string>((resolve) => {
@@ -54,9 +56,11 @@ describe('faults under load', () => {
       const expected = new X509Certificate(readFileSync(certs.certFile)).fingerprint256;
       await eventually(async () => (await servedFingerprint(port, cas)) === expected, 5000, `rotation ${i} not served`);
       writeNamespaces(i);
+      // Reviews went on across this rotation (not a count in a time window: a busy machine answers fewer).
+      const servedAt = Date.now();
+      await eventually(() => answeredSince(load.result, servedAt) > 0, ANSWERED_MS, `no review after rotation ${i}`);
     }
     await eventually(() => run.stdout().split('namespaces reloaded').length > 5, 5000, 'namespace reloads not seen');
-    const beforeSignal = load.result.ok;
 
     const signalledAt = Date.now();
     run.child.kill('SIGTERM');
@@ -68,7 +72,6 @@ describe('faults under load', () => {
     expect(result.halfAnswered, 'never a half-answered request').toEqual([]);
     const refusedBefore = result.timeline.filter((t) => t.kind === 'none' && t.at < signalledAt);
     expect(refusedBefore.length, `nothing refused before SIGTERM: ${result.notAnswered.join(', ')}`).toBe(0);
-    expect(beforeSignal).toBeGreaterThan(200);
     expect(
       result.notAnswered.every((e) => ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(e) || /socket hang up/.test(e)),
     ).toBe(true);
@@ -89,17 +92,22 @@ describe('faults under load', () => {
       );
       await eventually(() => server.logs().includes('namespaces listed'));
       const load = keepSending(server.injector.webhookPort, server.certs.ca, body);
-      await new Promise((r) => setTimeout(r, 300));
+      // Reviews answered before the cut, during it (from the cache) and after it: whatever rate the machine allows.
+      const answeredFrom = async (since: number, phase: string) =>
+        eventually(() => answeredSince(load.result, since) > 0, ANSWERED_MS, `no review answered ${phase}`);
+      await answeredFrom(0, 'before the cut');
       await api.goAway();
+      const cutAt = Date.now();
+      await answeredFrom(cutAt, 'during the cut');
+      // The cut lasts a while: the informer's watch fails and backs off meanwhile.
       await new Promise((r) => setTimeout(r, 1000));
       await api.comeBack();
       await eventually(() => server.logs().split('namespaces listed').length > 2 || api.watchCalls() > 1, 5000);
-      await new Promise((r) => setTimeout(r, 300));
+      await answeredFrom(Date.now(), 'after the API server came back');
       const result = await load.stop();
       await server.stop();
       expect(result.halfAnswered).toEqual([]);
       expect(result.notAnswered).toEqual([]);
-      expect(result.ok).toBeGreaterThan(100);
     });
   });
 });

@@ -5,11 +5,12 @@
  * receives goes through the file exporter into a JSON-lines file that `received()` reads back as OTLP/JSON.
  * `stop()` ends the process by its pid (SIGTERM, then SIGKILL); call it from afterAll so a failed test stops it too.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { spawnTied } from '../harness/process/spawn.js';
 import { freePort } from './process.js';
 import { realPaths } from './real-parts.js';
 
@@ -23,6 +24,8 @@ export interface CollectorOptions {
   readonly bearerToken?: string;
   /** The loopback address the receivers listen on; 127.0.0.1 unless given (any of 127/8 reaches lo on Linux). */
   readonly host?: string;
+  /** Plain OTLP (no TLS): `cert` and `key` are not used. */
+  readonly plaintext?: boolean;
 }
 
 /** One export as the Collector received it, from the file exporter's line. */
@@ -99,7 +102,11 @@ function config(dir: string, options: CollectorOptions, grpcPort: number, httpPo
     tls.client_ca_file = join(dir, 'client-ca.crt');
   }
   const auth = options.bearerToken === undefined ? {} : { auth: { authenticator: 'bearertokenauth' } };
-  const protocol = (port: number) => ({ endpoint: `${options.host ?? '127.0.0.1'}:${port}`, tls, ...auth });
+  const protocol = (port: number) => ({
+    endpoint: `${options.host ?? '127.0.0.1'}:${port}`,
+    ...(options.plaintext === true ? {} : { tls }),
+    ...auth,
+  });
   const pipeline = { receivers: ['otlp'], exporters: ['file'] };
   return {
     ...(options.bearerToken === undefined ? {} : { extensions: { bearertokenauth: { token: options.bearerToken } } }),
@@ -130,7 +137,7 @@ export async function startCollector(options: CollectorOptions): Promise<RealCol
   const httpPort = await freePort();
   const file = join(dir, 'config.yaml');
   writeFileSync(file, stringify(config(dir, options, grpcPort, httpPort)));
-  const child = spawn(realPaths.otelcol, ['--config', `file:${file}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnTied(realPaths.otelcol, ['--config', `file:${file}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const log = () => stderr;

@@ -5,11 +5,11 @@
  * groups, and only the environment it is given. The host's /usr, /etc, /dev and /proc and the project directory
  * are bound in read-only so the process finds Node and its code. Needs root, `unshare` and `chroot`.
  */
-import { spawn } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnTied } from '../harness/process/spawn.js';
 import type { Running } from './process.js';
 import { once } from 'node:events';
 
@@ -66,7 +66,8 @@ export function startContainer(spec: ContainerSpec): Running {
     String(spec.readOnlyRootFilesystem),
     ...spec.mounts.flatMap((m) => [m.from, m.mountPath]),
   ];
-  const child = spawn('unshare', args, {
+  // Tied by pid and process group: the container's change of user would clear a parent-death signal.
+  const child = spawnTied('unshare', args, {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...spec.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

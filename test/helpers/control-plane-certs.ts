@@ -20,7 +20,8 @@ export interface ControlPlaneCerts {
 
 const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
 
-export function makeControlPlaneCerts(dir: string): ControlPlaneCerts {
+/** `extraSans` (`IP:…`, `DNS:…`) are added to the API server's certificate: a node harness's bridge address. */
+export function makeControlPlaneCerts(dir: string, extraSans: readonly string[] = []): ControlPlaneCerts {
   mkdirSync(dir, { recursive: true });
   const f = (name: string) => join(dir, name);
   openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', f('ca.key'));
@@ -29,7 +30,8 @@ export function makeControlPlaneCerts(dir: string): ControlPlaneCerts {
     ...['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
     ...['-out', f('ca.crt')],
   );
-  const sans = 'IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default.svc';
+  const names = ['IP:127.0.0.1', 'IP:10.0.0.1', 'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default.svc'];
+  const sans = [...names, ...extraSans].join(',');
   signed(dir, 'apiserver', '/CN=kube-apiserver', `extendedKeyUsage=serverAuth\nsubjectAltName=${sans}`);
   signed(dir, 'admin', '/O=system:masters/CN=test-admin', 'extendedKeyUsage=clientAuth');
   openssl('genrsa', '-out', f('sa.key'), '2048');
@@ -47,7 +49,11 @@ export function makeControlPlaneCerts(dir: string): ControlPlaneCerts {
   };
 }
 
-function signed(dir: string, name: string, subject: string, extensions: string): void {
+/**
+ * A key and a certificate signed by the cluster CA of `dir` (made by makeControlPlaneCerts): `<name>.key` and
+ * `<name>.crt` in `dir`. `extensions` are openssl x509v3 lines (extendedKeyUsage, subjectAltName).
+ */
+export function signed(dir: string, name: string, subject: string, extensions: string): void {
   const f = (suffix: string) => join(dir, `${name}.${suffix}`);
   openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', f('key'));
   openssl('req', '-new', '-key', f('key'), '-subj', subject, '-out', f('csr'));

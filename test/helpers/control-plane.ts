@@ -19,12 +19,13 @@
  * execFileSync from a test that runs the webhook in-process: the API server's call would time out.
  * Start one control plane per test file (beforeAll), never per test; `stop()` ends every process it started, by pid.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { spawnTied } from '../harness/process/spawn.js';
 import { makeControlPlaneCerts, type ControlPlaneCerts } from './control-plane-certs.js';
 import { freePort } from './process.js';
 import { realPaths } from './real-parts.js';
@@ -80,6 +81,16 @@ export interface ControlPlaneOptions {
   readonly readyTimeoutMs?: number;
   /** Users whose requests the API server writes to its audit log (level Metadata); see `auditEvents()`. */
   readonly auditUsers?: readonly string[];
+  /**
+   * The address kube-apiserver binds, advertises and is reached at; 127.0.0.1 unless given. A real node's pods
+   * reach the API server through the `kubernetes` Service, whose endpoint may not be loopback: the node harness
+   * (test/harness/node) gives its bridge's address, which the serving certificate then names too.
+   */
+  readonly address?: string;
+  /** kube-apiserver's authorization modes; RBAC alone unless given (a real node adds Node, before RBAC). */
+  readonly authorizationModes?: readonly string[];
+  /** More kube-apiserver flags, after ours (a repeated scalar flag's last value wins; list flags add up). */
+  readonly apiserverArgs?: readonly string[];
 }
 
 /** One request as the API server's audit log records it (level Metadata; a watch also at ResponseStarted). */
@@ -123,7 +134,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 async function start(dir: string, processes: Processes, options: ControlPlaneOptions): Promise<ControlPlane> {
   const began = Date.now();
   const readyMs = options.readyTimeoutMs ?? 90_000;
-  const certs = makeControlPlaneCerts(join(dir, 'pki'));
+  const address = options.address ?? '127.0.0.1';
+  const certs = makeControlPlaneCerts(join(dir, 'pki'), address === '127.0.0.1' ? [] : [`IP:${address}`]);
   const [etcdClient, etcdPeer, apiPort, kcmPort] = [
     await freePort(),
     await freePort(),
@@ -134,11 +146,15 @@ async function start(dir: string, processes: Processes, options: ControlPlaneOpt
   processes.start('etcd', realPaths.etcd, etcdArgs(dir, etcdUrl, `http://127.0.0.1:${etcdPeer}`));
   await processes.waitReady('etcd', () => httpOk(`${etcdUrl}/health`), readyMs);
 
-  const server = `https://127.0.0.1:${apiPort}`;
+  const server = `https://${address}:${apiPort}`;
   const audit = auditArgs(dir, options.auditUsers ?? []);
   processes.start('kube-apiserver', realPaths.kubeApiserver, [
-    ...apiserverArgs(dir, certs, etcdUrl, apiPort),
+    ...apiserverArgs(dir, certs, etcdUrl, apiPort, {
+      address,
+      authorizationModes: options.authorizationModes ?? ['RBAC'],
+    }),
     ...audit.args,
+    ...(options.apiserverArgs ?? []),
   ]);
   const admin = { ca: certs.caPem, cert: certs.adminCertPem, key: certs.adminKeyPem };
   await processes.waitReady('kube-apiserver', () => httpsOk(`${server}/readyz`, admin), readyMs);
@@ -196,14 +212,21 @@ function etcdArgs(dir: string, clientUrl: string, peerUrl: string): string[] {
   ];
 }
 
-function apiserverArgs(dir: string, certs: ControlPlaneCerts, etcdUrl: string, port: number): string[] {
+function apiserverArgs(
+  dir: string,
+  certs: ControlPlaneCerts,
+  etcdUrl: string,
+  port: number,
+  at: { readonly address: string; readonly authorizationModes: readonly string[] },
+): string[] {
+  const { address, authorizationModes } = at;
   return [
     `--etcd-servers=${etcdUrl}`,
     `--secure-port=${port}`,
-    '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
-    // The `kubernetes` Service's endpoints may not be loopback, and nothing in these tests uses that Service.
-    '--endpoint-reconciler-type=none',
+    `--bind-address=${address}`,
+    `--advertise-address=${address}`,
+    // The `kubernetes` Service's endpoints may not be loopback: on loopback nothing uses that Service, so none.
+    ...(address === '127.0.0.1' ? ['--endpoint-reconciler-type=none'] : []),
     `--cert-dir=${join(dir, 'apiserver-certs')}`,
     `--tls-cert-file=${certs.apiserverCertFile}`,
     `--tls-private-key-file=${certs.apiserverKeyFile}`,
@@ -212,7 +235,7 @@ function apiserverArgs(dir: string, certs: ControlPlaneCerts, etcdUrl: string, p
     `--service-account-key-file=${certs.serviceAccountPublicKeyFile}`,
     `--service-account-signing-key-file=${certs.serviceAccountKeyFile}`,
     '--service-cluster-ip-range=10.0.0.0/24',
-    '--authorization-mode=RBAC',
+    `--authorization-mode=${authorizationModes.join(',')}`,
     // The default admission plugins stay on: MutatingAdmissionWebhook and ValidatingAdmissionWebhook among them.
     '--profiling=false',
   ];
@@ -302,7 +325,7 @@ function tokenKubeConfig(dir: string, server: string, caPem: string, token: stri
 /** kubectl, asynchronously (see the top of this file), with its output collected. */
 export function runKubectl(args: readonly string[], options: KubectlOptions = {}): Promise<KubectlResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(realPaths.kubectl, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnTied(realPaths.kubectl, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -320,21 +343,18 @@ export function runKubectl(args: readonly string[], options: KubectlOptions = {}
   });
 }
 
-/** The processes of one control plane, each with its stderr (and stdout) in a file in the run's folder. */
+/**
+ * The processes of one control plane, each with its stderr (and stdout) in a file in the run's folder. Each dies
+ * with this process however it dies, afterAll or not (test/harness/process/spawn.ts).
+ */
 class Processes {
   private readonly running = new Map<Component, ChildProcess>();
-  private readonly onExit = () => {
-    for (const child of this.running.values()) if (child.exitCode === null) child.kill('SIGKILL');
-  };
 
-  constructor(private readonly dir: string) {
-    // A worker that dies without afterAll still takes its control plane with it.
-    process.once('exit', this.onExit);
-  }
+  constructor(private readonly dir: string) {}
 
   start(component: Component, binary: string, args: string[]): void {
     const log = openSync(this.logFile(component), 'a');
-    const child = spawn(binary, args, { stdio: ['ignore', log, log] });
+    const child = spawnTied(binary, args, { stdio: ['ignore', log, log] });
     closeSync(log);
     this.running.set(component, child);
   }
@@ -371,7 +391,6 @@ class Processes {
       }
       this.running.delete(component);
     }
-    process.removeListener('exit', this.onExit);
   }
 
   private logFile(component: Component): string {

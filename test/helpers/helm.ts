@@ -2,11 +2,12 @@
  * The chart (manifests/helm/aigw-otel-injector) run through the real helm and kubectl of test/real/build.sh: lint,
  * template, and kustomize renderings of the same install, as objects.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { spawnTied } from '../harness/process/spawn.js';
 import type { K8sObject } from '../manifests/render.js';
 import { realPaths } from './real-parts.js';
 
@@ -46,7 +47,7 @@ export function helm(args: string[], env: Record<string, string> = {}, timeoutMs
  */
 export function helmAsync(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<Result> {
   return new Promise((resolve) => {
-    const child = spawn(realPaths.helm, args, {
+    const child = spawnTied(realPaths.helm, args, {
       env: { PATH: process.env.PATH ?? '', HOME: helmHome, ...helmEnv, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { spawnTied } from '../harness/process/spawn.js';
 
 export interface Running {
   child: ChildProcess;
@@ -8,9 +9,9 @@ export interface Running {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; atMs: number }>;
 }
 
-/** Runs the built server (`dist/main.js`) as its own process with the given environment. */
+/** Runs the built server (`dist/main.js`) as its own process with the given environment; it dies with this one. */
 export function runMain(env: Record<string, string>, args: string[] = []): Running {
-  const child = spawn(process.execPath, ['dist/main.js', ...args], {
+  const child = spawnTied(process.execPath, ['dist/main.js', ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -4,9 +4,10 @@
  * history (through etcd's own v3 JSON gateway). The restarted kube-apiserver is this helper's to stop: `stop()` in
  * afterAll, before the control plane's own `stop()`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnTied } from '../harness/process/spawn.js';
 import type { ControlPlane } from './control-plane.js';
 import { eventually } from './eventually.js';
 import { realPaths } from './real-parts.js';
@@ -47,9 +48,8 @@ export interface Restarter {
 }
 
 export function restarter(cp: ControlPlane): Restarter {
+  // Dies with this process, afterAll or not (test/harness/process/spawn.ts).
   let restarted: ChildProcess | undefined;
-  const killRestarted = () => restarted?.kill('SIGKILL');
-  process.once('exit', killRestarted);
   const etcd = () => {
     const flag = findApiserver(cp).argv.find((a) => a.startsWith('--etcd-servers='));
     return (flag ?? '').slice('--etcd-servers='.length);
@@ -65,7 +65,7 @@ export function restarter(cp: ControlPlane): Restarter {
         clearTimeout(kill),
       );
       const log = openSync(join(cp.dir, 'kube-apiserver-restarted.log'), 'a');
-      restarted = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', log, log] });
+      restarted = spawnTied(argv[0]!, argv.slice(1), { stdio: ['ignore', log, log] });
       closeSync(log);
       // As control-plane.ts waits for a component (90 s on a loaded 2-core machine).
       await eventually(
@@ -85,7 +85,6 @@ export function restarter(cp: ControlPlane): Restarter {
       return revision;
     },
     async stop() {
-      process.removeListener('exit', killRestarted);
       const child = restarted;
       if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

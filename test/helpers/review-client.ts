@@ -11,6 +11,13 @@ export interface LoadResult {
   timeline: { at: number; kind: 'ok' | 'half' | 'none' }[];
 }
 
+/**
+ * How many reviews were answered in full at or after `since` (ms since the epoch): that load kept flowing through a
+ * phase, whatever rate a busy machine allows.
+ */
+export const answeredSince = (result: LoadResult, since: number): number =>
+  result.timeline.filter((t) => t.kind === 'ok' && t.at >= since).length;
+
 /** Posts reviews in a loop over keep-alive connections, as the API server does, until `stop()`. */
 export function keepSending(port: number, ca: Buffer | (() => Buffer), body: string, workers = 4) {
   let agent = new Agent({ keepAlive: true, maxSockets: workers });

@@ -5,11 +5,12 @@
  * then the Go core program (test/real/sdk-go) or the Python processor program (test/real/sdk-python) started with
  * exactly that environment and nothing else. Each program reports its outcomes as JSON lines on stdout.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Pod } from '../../src/core/pod.js';
+import { spawnTied } from '../harness/process/spawn.js';
 import { review } from '../fixtures/pods.js';
 import type { TestInjector } from './injector.js';
 import { resolveEnv, type PlacedPod } from './kubelet-env.js';
@@ -27,6 +28,8 @@ export interface SdkEvent {
   readonly event: string;
   readonly ms: number;
   readonly error?: string;
+  /** Python: a log record of the SDK's (event `otel-log`). */
+  readonly message?: string;
   readonly ok?: boolean;
   readonly protocol?: string;
 }
@@ -92,7 +95,7 @@ export function killRunning(): void {
 /** Starts the program with exactly `env` and waits for it to exit, or kills it at the deadline. */
 export async function runSdk(sdk: Sdk, env: Record<string, string>, options: RunOptions): Promise<RealRun> {
   const [file, args] = command(sdk, options);
-  const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnTied(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let stdout = '';
   let stderr = '';

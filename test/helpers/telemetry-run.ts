@@ -3,7 +3,7 @@
  * by the kubelet stand-ins, and a real OpenTelemetry SDK started with exactly the environment the kubelet would
  * give the container. Shared by the end-to-end tests and `npm run demo`.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Pod } from '../../src/core/pod.js';
+import { spawnTied } from '../harness/process/spawn.js';
 import { resolveEnv, type PlacedPod } from './kubelet-env.js';
 import { volumeFiles, writeVolume, type ClusterObjects } from './kubelet-volumes.js';
 
@@ -101,7 +102,7 @@ export async function runContainer(
     writeVolume(mount.mountPath, volumeFiles(volume, context, cluster), context);
   }
   const env = resolveEnv(container as Parameters<typeof resolveEnv>[0], placed);
-  const child = spawn(process.execPath, [CHILD, options.role, String(options.holdMs)], {
+  const child = spawnTied(process.execPath, [CHILD, options.role, String(options.holdMs)], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

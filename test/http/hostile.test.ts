@@ -1,8 +1,12 @@
 /**
  * Reviews a tenant can send (anyone who can create a pod controls its labels, annotations and env), each against the
  * server running as its own process: the hostile review, an honest review sent just after it, and the liveness
- * probe must all be answered promptly. A backtracking regex or an unbounded loop over the tenant's strings holds the
+ * probe must all be answered in time. A backtracking regex or an unbounded loop over the tenant's strings holds the
  * event loop, and the honest review then waits behind it.
+ *
+ * What the defects cost is CPU: the server's own CPU time (from /proc) while it answers the three is the measure, as
+ * a busy machine leaves it unchanged where it stretches every wall-clock time. The wall-clock bound is the API
+ * server's: a review answered later than its timeout is no answer.
  */
 import { once } from 'node:events';
 import { request } from 'node:https';
@@ -16,9 +20,22 @@ import { makeCerts, namespacesYaml, type DevCerts } from '../helpers/injector.js
 import { eventually } from '../helpers/eventually.js';
 import { freePort, runMain, type Running } from '../helpers/process.js';
 
-// Generous against a shared 2-core CI machine, far under the API server's 5 s review timeout; the defects this
-// catches held the loop for 3 to 20 s.
-const PROMPT_MS = 2500;
+// timeoutSeconds of the webhooks (manifests/base): past this the API server gives up on a review.
+const REVIEW_TIMEOUT_MS = 5000;
+// The server's CPU for the hostile review, the honest one and a probe: the costliest case (150,000 keys, 6 MB of
+// JSON) takes about 0.7 s, the others under 0.1 s; the defects this catches burnt 3 to 20 s.
+const CPU_BUDGET_MS = 2000;
+// utime and stime in /proc/<pid>/stat are in clock ticks of USER_HZ, 100 per second on Linux.
+const MS_PER_TICK = 10;
+// src/http/https-server.ts: a client that has not finished its TLS handshake in this long is cut off.
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** The process's user + system CPU time so far, in ms (fields 14 and 15 of /proc/<pid>/stat). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK;
+}
 
 const hostile: [string, () => unknown][] = [
   [
@@ -152,8 +169,10 @@ describe('hostile reviews never stall the event loop', () => {
   afterAll(() => server.stop());
 
   it.each(hostile)(
-    '%s: answered, and an honest review and /healthz meanwhile, promptly',
+    '%s: answered, and an honest review and /healthz meanwhile, in time and within a CPU budget',
     async (_name, make) => {
+      const pid = server.running.child.pid ?? NaN;
+      const cpuBefore = cpuMs(pid);
       const hostileAnswer = server.post(JSON.stringify(review(make())));
       await new Promise((r) => setTimeout(r, 50));
       const honest = server.post(JSON.stringify(review(corePod())));
@@ -164,12 +183,13 @@ describe('hostile reviews never stall the event loop', () => {
         ),
       );
       const [h, o, p] = await Promise.all([hostileAnswer, honest, probe]);
+      expect(cpuMs(pid) - cpuBefore, 'server CPU ms').toBeLessThan(CPU_BUDGET_MS);
       expect(o.status, 'honest review').toBe(200);
-      expect(o.ms, 'honest review ms').toBeLessThan(PROMPT_MS);
+      expect(o.ms, 'honest review ms').toBeLessThan(REVIEW_TIMEOUT_MS);
       expect(p.value, 'liveness probe').toBe(200);
-      expect(p.ms, 'liveness probe ms').toBeLessThan(PROMPT_MS);
+      expect(p.ms, 'liveness probe ms').toBeLessThan(REVIEW_TIMEOUT_MS);
+      // Its own time is its CPU (above) and what the machine's load adds: no wall-clock bound of its own.
       expect([h.status, h.allowed], 'the hostile review is answered, allowed').toEqual([200, true]);
-      expect(h.ms, 'hostile review ms').toBeLessThan(PROMPT_MS * 2);
     },
     60_000,
   );
@@ -211,9 +231,10 @@ describe('many idle connections', () => {
     };
     const held = await Promise.all(Array.from({ length: MAX_CONNECTIONS }, open));
     const extra = await open();
+    // A connection let in and then left alone would be closed by the 10 s handshake timeout; dropped, at once.
     const closed = await Promise.race([
       once(extra, 'close').then(() => true),
-      new Promise((r) => setTimeout(() => r(false), 2000)),
+      new Promise((r) => setTimeout(() => r(false), HANDSHAKE_TIMEOUT_MS / 2)),
     ]);
     expect(closed, 'the connection past the cap is closed').toBe(true);
     for (const s of held) s.destroy();

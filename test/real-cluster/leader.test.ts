@@ -28,6 +28,7 @@ const B = 'aigw-otel-injector-7d9f8-b';
 // The Lease lasts 15 s and is looked at every 2 s (README, "Rollout on change"): a taken-over or expired Lease
 // changes hands within ~17 s; on a loaded machine, give it twice that.
 const HANDOVER_MS = 35_000;
+const LEASE_MS = 15_000; // DEFAULT_LEADER_TUNING.leaseSeconds, as shipped
 const ROLLED = 'auto-rollout: workload rolled to the new telemetry configuration';
 
 describe.skipIf(!real)('two replicas and a real Lease', { timeout: TEST_MS }, () => {
@@ -111,13 +112,16 @@ describe.skipIf(!real)('two replicas and a real Lease', { timeout: TEST_MS }, ()
     const otherName = leader === a ? B : A;
     const patches = auditCount(cp, SERVICE_ACCOUNT_USER, 'patch', 'deployments', NS);
     const rolledBefore = logLines(other!, ROLLED).length;
-    const stoppedAt = Date.now();
     await leader?.stop();
     if (leader === a) a = undefined;
     else b = undefined;
     await eventually(async () => (await holder()) === otherName, HANDOVER_MS, 'the Lease was not handed over');
-    // Released (holder emptied), not expired: the other takes it on its next look, well before 15 s.
-    expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+    // Released (holder emptied), not expired: from the leader's release ("not leading", by its clock) to the
+    // other's acquireTime (by its clock). Taking a released Lease waits one 2 s look; one left to expire, its 15 s
+    // from the last renewal (at most a look before the release). Half the Lease lies far from both.
+    const releasedAt = Date.parse(logLines(leader!, 'not leading').at(-1)?.time ?? '');
+    const acquiredAt = Date.parse((await cp.getJson(LEASE)).spec.acquireTime);
+    expect(acquiredAt - releasedAt).toBeLessThan(LEASE_MS / 2);
     await changeEndpoint('otel-collector-v3.observability');
     expect(logLines(other!, ROLLED)).toHaveLength(rolledBefore + 1);
     expect(auditCount(cp, SERVICE_ACCOUNT_USER, 'patch', 'deployments', NS)).toBe(patches + 1);

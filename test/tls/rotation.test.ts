@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corePod, review } from '../fixtures/pods.js';
 import { eventually } from '../helpers/eventually.js';
 import { namespacesYaml, startTestInjector, type TestInjector } from '../helpers/injector.js';
-import { keepSending } from '../helpers/review-client.js';
+import { answeredSince, keepSending } from '../helpers/review-client.js';
 
 let server: TestInjector;
 beforeAll(async () => {
@@ -45,11 +45,13 @@ describe('serving certificate hot reload', () => {
         8000,
         `rotation ${i + 1} not picked up`,
       );
+      // Reviews went on across this rotation (not a count in a time window: a busy machine answers fewer).
+      const servedAt = Date.now();
+      await eventually(() => answeredSince(load.result, servedAt) > 0, 10_000, `no review after rotation ${i + 1}`);
     }
     const result = await load.stop();
     expect(result.halfAnswered).toEqual([]);
     expect(result.notAnswered).toEqual([]);
-    expect(result.ok).toBeGreaterThan(50);
     const metrics = await request(server.adminUrl).get('/metrics');
     const expiry = Math.floor(
       new Date(new X509Certificate(readFileSync(server.certs.certFile)).validTo).getTime() / 1000,

@@ -7,11 +7,14 @@ the environment selects (OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, then OTEL_EXPORTER_
 SDK's own configurator does), records one span ("processor-request"), waits --hold-ms, flushes, shuts down, exits.
 No metrics: processors export none.
 
-Each outcome is one JSON line on stdout for the tests, e.g. {"event": "flush", "ms": 12, "ok": true}.
+Each outcome is one JSON line on stdout for the tests, e.g. {"event": "flush", "ms": 12, "ok": true}; the SDK's own
+warnings come as {"event": "otel-log", "ms": ..., "message": ...}, timed from the start like "flushing", so a test
+can tell how long an export took by the SDK's clock.
 """
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
@@ -24,6 +27,18 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 def report(event, started, **fields):
     line = {"event": event, "ms": round((time.monotonic() - started) * 1000), **fields}
     print(json.dumps(line), flush=True)
+
+
+class ReportLogs(logging.Handler):
+    """The SDK's own log records (an export that failed, a retry) as events, timed on this program's clock."""
+
+    def __init__(self, begin):
+        super().__init__(logging.WARNING)
+        self.begin = begin
+
+    def emit(self, record):
+        report("otel-log", self.begin, level=record.levelname, message=record.getMessage())
+        print(record.getMessage(), file=sys.stderr, flush=True)  # as Python's last-resort handler printed it
 
 
 def exporter_from_env():
@@ -46,6 +61,7 @@ def main():
     parser.add_argument("--flush-ms", type=int, default=30_000)
     args = parser.parse_args()
     begin = time.monotonic()
+    logging.getLogger("opentelemetry").addHandler(ReportLogs(begin))
     try:
         protocol, exporter = exporter_from_env()
     except Exception as error:  # what a processor would die of at start-up
@@ -57,6 +73,7 @@ def main():
     provider.get_tracer("aigw-processor").start_span("processor-request").end()
     report("recorded", begin)
     time.sleep(args.hold_ms / 1000)
+    report("flushing", begin)
     started = time.monotonic()
     ok = provider.force_flush(timeout_millis=args.flush_ms)
     report("flush", started, ok=ok)
