@@ -15,6 +15,9 @@ const names = [
   'OTELCOL_VERSION',
   'OTEL_GO_VERSION',
   'OTEL_PY_VERSION',
+  'CERT_MANAGER_VERSION',
+  'CONTAINERD_VERSION',
+  'PROMETHEUS_VERSION',
 ] as const;
 type VersionName = (typeof names)[number];
 
@@ -46,6 +49,27 @@ export const realPaths = {
   goCore: at('sdk-go', realVersions.OTEL_GO_VERSION, 'aigw-core-sdk'),
   /** The virtualenv's python with opentelemetry-sdk, for the processor program (test/real/sdk-python). */
   python: at('sdk-python', realVersions.OTEL_PY_VERSION, 'venv', 'bin', 'python'),
+  /** The real node (test/harness/node): kubelet, kube-scheduler, kube-proxy, containerd 2.x and ctr. */
+  kubelet: at('node', realVersions.KUBE_VERSION, 'kubelet'),
+  kubeScheduler: at('node', realVersions.KUBE_VERSION, 'kube-scheduler'),
+  kubeProxy: at('node', realVersions.KUBE_VERSION, 'kube-proxy'),
+  containerd: at('containerd', realVersions.CONTAINERD_VERSION, 'containerd'),
+  ctr: at('containerd', realVersions.CONTAINERD_VERSION, 'ctr'),
+  /** The node's image archives (test/real/parts/72-node-images.sh) and the injector's (60-image.sh). */
+  pauseImage: join(cache, 'node-images', 'pause.tar'),
+  busyboxImage: join(cache, 'node-images', 'busybox.tar'),
+  otelcolImage: join(cache, 'node-images', 'otelcol.tar'),
+  coreImage: join(cache, 'node-images', 'core.tar'),
+  processorImage: join(cache, 'node-images', 'processor.tar'),
+  injectorImage: join(cache, 'image', 'aigw-otel-injector.tar'),
+  /** cert-manager's controller, cainjector and webhook (test/real/cert-manager), and its Helm chart beside them. */
+  certManagerController: at('cert-manager', realVersions.CERT_MANAGER_VERSION, 'bin', 'controller'),
+  certManagerCainjector: at('cert-manager', realVersions.CERT_MANAGER_VERSION, 'bin', 'cainjector'),
+  certManagerWebhook: at('cert-manager', realVersions.CERT_MANAGER_VERSION, 'bin', 'webhook'),
+  certManagerChart: at('cert-manager', realVersions.CERT_MANAGER_VERSION, 'chart', 'Chart.yaml'),
+  /** promtool and the Prometheus server (test/real/prometheus), for test/prometheus. */
+  promtool: at('prometheus', realVersions.PROMETHEUS_VERSION, 'promtool'),
+  prometheus: at('prometheus', realVersions.PROMETHEUS_VERSION, 'prometheus'),
 };
 
 export type RealPart = keyof typeof realPaths;
