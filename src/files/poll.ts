@@ -32,7 +32,31 @@ export function pollFile(paths: readonly string[], intervalMs: number, onChange:
     }
   };
   void check();
-  const timer = setInterval(() => void check(), intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return { stop: onEveryTick(intervalMs, () => void check()) };
+}
+
+/**
+ * One timer per interval for every poller at that interval (the serving certificate's pair and the namespaces file
+ * share it): one wake-up per interval instead of one per poller, and unref'd, so it never holds the process up.
+ */
+const tickers = new Map<number, { timer: NodeJS.Timeout; checks: Set<() => void> }>();
+
+function onEveryTick(intervalMs: number, check: () => void): () => void {
+  let ticker = tickers.get(intervalMs);
+  if (ticker === undefined) {
+    const checks = new Set<() => void>();
+    const timer = setInterval(() => checks.forEach((c) => c()), intervalMs);
+    timer.unref();
+    ticker = { timer, checks };
+    tickers.set(intervalMs, ticker);
+  }
+  const { timer, checks } = ticker;
+  checks.add(check);
+  return () => {
+    checks.delete(check);
+    if (checks.size === 0 && tickers.get(intervalMs)?.timer === timer) {
+      clearInterval(timer);
+      tickers.delete(intervalMs);
+    }
+  };
 }

@@ -15,7 +15,8 @@ export interface EventTarget {
 }
 
 export interface EventRecorder {
-  warn(target: EventTarget, reason: string, message: string): void;
+  /** Records an occurrence; Warning unless `type` says Normal (the collector probe's "reachable again"). */
+  warn(target: EventTarget, reason: string, message: string, type?: 'Warning' | 'Normal'): void;
   /** Sends what is pending now; for tests and shutdown. */
   flush(): Promise<void>;
   stop(): void;
@@ -32,6 +33,7 @@ interface Series {
   readonly target: EventTarget;
   readonly reason: string;
   readonly message: string;
+  readonly type: 'Warning' | 'Normal';
   readonly name: string;
   count: number;
   sent: number;
@@ -49,7 +51,7 @@ export function eventRecorder(api: KubeApi, logger: Logger, now: () => number = 
   let flushing: Promise<void> = Promise.resolve();
 
   const create = async (s: Series, count: number, time: string) => {
-    const { target, name, reason, message } = s;
+    const { target, name, reason, message, type } = s;
     try {
       await api.createEvent({
         name,
@@ -59,6 +61,7 @@ export function eventRecorder(api: KubeApi, logger: Logger, now: () => number = 
         message,
         count,
         time,
+        type,
       });
     } catch (error) {
       // Another replica created it first: add to its count instead.
@@ -97,14 +100,17 @@ export function eventRecorder(api: KubeApi, logger: Logger, now: () => number = 
     });
     return flushing;
   };
-  const timer = setInterval(() => void flush(), FLUSH_INTERVAL_MS);
-  timer.unref();
+  // Armed by the first warning after a flush, not ticking while there is nothing to send: an idle replica never wakes
+  // for Events (issue 27).
+  const timer = onDemandTimer(FLUSH_INTERVAL_MS, () => void flush());
 
   return {
-    warn(target, reason, message) {
+    warn(target, reason, message, type = 'Warning') {
       // By uid too: a workload deleted and created again under its name is another object, with Events of its own.
       const key = `${target.namespace}/${target.kind}/${target.name}/${target.uid ?? ''}/${reason}/${message}`;
       let s = series.get(key);
+      // Quiet for the window: a new Event, whether or not a flush has forgotten the old series yet.
+      if (s !== undefined && s.lastSeen < now() - SERIES_WINDOW_MS && series.delete(key)) s = undefined;
       if (s === undefined) {
         if (series.size >= MAX_SERIES) series.delete(series.keys().next().value as string);
         const hash = createHash('sha256').update(key).digest('hex').slice(0, 12);
@@ -112,6 +118,7 @@ export function eventRecorder(api: KubeApi, logger: Logger, now: () => number = 
           target,
           reason,
           message,
+          type,
           name: `${target.name.slice(0, 200)}.aigw-otel.${hash}`,
           count: 0,
           sent: 0,
@@ -122,8 +129,30 @@ export function eventRecorder(api: KubeApi, logger: Logger, now: () => number = 
       }
       s.count++;
       s.lastSeen = now();
+      timer.arm();
     },
     flush,
-    stop: () => clearInterval(timer),
+    stop: () => timer.stop(),
+  };
+}
+
+/** A one-shot, unref'd timer started on demand: `arm` starts it unless it is already running or stopped for good. */
+function onDemandTimer(ms: number, fire: () => void): { arm(): void; stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  return {
+    arm() {
+      if (timer !== undefined || stopped) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        fire();
+      }, ms);
+      timer.unref();
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      timer = undefined;
+    },
   };
 }
