@@ -6,6 +6,11 @@
  * requires `spec` to be an object and keeps every field (`x-kubernetes-preserve-unknown-fields`). The API server
  * therefore checks these objects' metadata, names and namespaces, not their spec; the specs are checked against the
  * projects' OpenAPI schemas offline in test/manifests/schema.ts.
+ *
+ * Used only where the real CRDs are not installed: the server-side dry runs of whole renderings
+ * (test/helm/real-cluster.test.ts, test/real-cluster/dry-run.test.ts) and installs that do not run cert-manager.
+ * Where cert-manager itself runs (test/real-cluster/cert-manager*.test.ts), its own CRDs from its own chart are
+ * installed instead (test/harness/cert-manager/chart.ts), and these must not be applied over them.
  */
 import type { K8sObject } from '../manifests/render.js';
 

@@ -1,0 +1,6 @@
+// Package ngts holds the connector name cert-manager uses.
+package ngts
+
+import "github.com/Venafi/vcert/v5/pkg/endpoint"
+
+type Connector struct{ endpoint.Absent }
