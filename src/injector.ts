@@ -16,6 +16,7 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import type { AutoRollout, RolloutTuning } from './rollout/auto-rollout.js';
 import type { DriftTuning } from './rollout/drift-monitor.js';
 import type { EventTarget } from './kube/events.js';
+import { createCollectorProbe } from './rollout/collector-wiring.js';
 import { autoRolloutNotEnabled } from './rollout/not-enabled.js';
 import { loadKeyPair } from './tls/key-pair.js';
 import { recordKeyPair, watchKeyPair } from './tls/watch-key-pair.js';
@@ -118,6 +119,12 @@ async function startSources(
   const tuning = options.clusterTuning ?? DEFAULT_TUNING;
   const events = eventRecorder(api, logger);
   const warn = (target: EventTarget, reason: string, text: string) => events.warn(target, reason, text);
+  // The collector probe: on the Lease holder where auto-rollout elects one, else on every replica.
+  const probe = await createCollectorProbe(
+    config,
+    { api, logger, metrics, events, namespaces: () => namespaces.all() },
+    () => rollout === undefined || rollout.elector.isLeader(),
+  );
   const rollout = await createRollout({
     api,
     config,
@@ -126,13 +133,16 @@ async function startSources(
     options,
     warn,
     namespaces: () => namespaces.all(),
+    leadership: { started: () => probe?.leadershipAcquired(), stopped: () => probe?.leadershipLost() },
   });
   const notEnabled = config.autoRollout ? undefined : autoRolloutNotEnabled({ logger, warn });
   const namespaces = clusterNamespaceSource(api, logger, metrics, tuning, (...change) => {
     rollout?.rollout.namespaceChanged(...change);
     rollout?.drift.namespaceChanged();
     notEnabled?.namespaceChanged(...change);
+    probe?.namespaceChanged(change[0]);
   });
+  void namespaces.synced.then(() => probe?.start());
   void namespaces.synced.then(() => notEnabled?.synced(namespaces.all()));
   const election = rollout && startElection(rollout.elector, namespaces.synced);
   void namespaces.synced.then(() => rollout?.drift.start());
@@ -145,6 +155,7 @@ async function startSources(
     stop: async () => {
       rollout?.rollout.stop();
       await rollout?.drift.stop();
+      await probe?.stop();
       await election?.stop();
       await rollout?.rollout.idle();
       namespaces.stop();
@@ -162,10 +173,12 @@ interface RolloutWiring {
   readonly options: InjectorOptions;
   readonly namespaces: () => ReadonlyMap<string, Annotations>;
   readonly warn: (target: EventTarget, reason: string, text: string) => void;
+  /** What else follows the Lease (the collector probe). */
+  readonly leadership: { readonly started: () => void; readonly stopped: () => void };
 }
 
 /** Auto-rollout and its Lease election; only the leader rolls workloads. Off without AUTO_ROLLOUT or POD_NAMESPACE. */
-async function createRollout({ api, config, logger, metrics, options, namespaces, warn }: RolloutWiring) {
+async function createRollout({ api, config, logger, metrics, options, namespaces, warn, leadership }: RolloutWiring) {
   if (!config.autoRollout) {
     logger.info('auto-rollout off: AUTO_ROLLOUT is not true (manifests/components/auto-rollout enables it)');
     return undefined;
@@ -194,8 +207,12 @@ async function createRollout({ api, config, logger, metrics, options, namespaces
       onStartedLeading: () => {
         rollout.leadershipAcquired();
         drift.namespaceChanged();
+        leadership.started();
       },
-      onStoppedLeading: () => drift.leadershipLost(),
+      onStoppedLeading: () => {
+        drift.leadershipLost();
+        leadership.stopped();
+      },
     },
     options.leaderTuning ?? leader.DEFAULT_LEADER_TUNING,
   );

@@ -39,7 +39,8 @@ async function status(kubeconfig: string | undefined, output: 'text' | 'json'): 
   } catch (error) {
     return { code: 1, stdout: '', stderr: `aigw-otel-injector status: cannot load the kubeconfig: ${String(error)}\n` };
   }
-  return runStatus(kubeApi(kc), output);
+  const { namespaceEventReader } = await import('./kube/probe-events.js');
+  return runStatus(kubeApi(kc), output, namespaceEventReader(kc));
 }
 
 function finish({ code, stdout, stderr }: CliResult): void {

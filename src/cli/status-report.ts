@@ -1,3 +1,4 @@
+import { latestProbeOutcome, type ProbeResult, type RecordedEvent } from '../core/collector-probe.js';
 import { podDrift, type PodTelemetry } from '../core/drift.js';
 import type { Pod } from '../core/pod.js';
 import { formatProblem } from '../core/problems.js';
@@ -14,6 +15,29 @@ export interface WorkloadStatus {
   readonly stale: number;
 }
 
+/**
+ * The collector probe's last result for the namespace, from its Events: `none` when there is none (the result has not
+ * changed within the API server's event TTL, an hour by default, or nothing was probed), `not-read` when the Events
+ * could not be listed.
+ */
+export interface CollectorStatus {
+  readonly result: ProbeResult | 'none' | 'not-read';
+  readonly reason: string;
+  /** When the injector recorded it. */
+  readonly since?: string;
+}
+
+/** The column from what reading the namespace's Events gave: its Events, or why they could not be read. */
+export function collectorStatus(events: readonly RecordedEvent[] | { readonly error: string }): CollectorStatus {
+  if ('error' in events) return { result: 'not-read', reason: `cannot list the namespace's Events: ${events.error}` };
+  return (
+    latestProbeOutcome(events) ?? {
+      result: 'none',
+      reason: 'no probe Event: the result has not changed within the event TTL, or nothing was probed',
+    }
+  );
+}
+
 export interface NamespaceStatus {
   readonly name: string;
   /** Every AI Gateway pod configured as the namespace says now. */
@@ -22,6 +46,8 @@ export interface NamespaceStatus {
   readonly settings: Readonly<Record<string, string>>;
   readonly problems: readonly string[];
   readonly workloads: readonly WorkloadStatus[];
+  /** Is the Collector reachable with what the pods are given, as the injector last found (its probe's Events). */
+  readonly collector: CollectorStatus;
 }
 
 export interface StatusReport {
@@ -53,6 +79,7 @@ export function namespaceStatus(
   annotations: Annotations,
   workloads: readonly Workload[],
   pods: readonly Pod[],
+  collector: CollectorStatus,
 ): NamespaceStatus {
   const reading = readAnnotations(annotations, 'namespace');
   const gateways = workloads.filter((w) => {
@@ -80,6 +107,7 @@ export function namespaceStatus(
     settings: settingsOf(reading.values),
     problems: reading.problems.map(formatProblem),
     workloads: rows.sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`)),
+    collector,
   };
 }
 
@@ -91,6 +119,8 @@ export function formatStatus(report: StatusReport): string {
     lines.push(`namespace ${ns.name}: ${ns.ok ? 'all configured' : 'PODS MISSING OR STALE'}`);
     for (const [k, v] of Object.entries(ns.settings)) lines.push(`  ${k} = ${v}`);
     for (const p of ns.problems) lines.push(`  problem: ${p}`);
+    const since = ns.collector.since === undefined ? '' : ` (since ${ns.collector.since})`;
+    lines.push(`  collector: ${ns.collector.result}${since}: ${ns.collector.reason}`);
     if (ns.workloads.length === 0) lines.push('  no AI Gateway workloads');
     for (const w of ns.workloads) {
       lines.push(`  ${w.kind}/${w.name}: ${w.configured} configured, ${w.missing} missing, ${w.stale} stale`);

@@ -25,6 +25,11 @@ export interface Config {
    * RBAC it needs). Off, a namespace asking for auto-rollout is told so by a log line and an Event.
    */
   readonly autoRollout: boolean;
+  /**
+   * The collector probe (cluster mode): how often each configured namespace's endpoints are probed, and one probe's
+   * deadline; undefined when COLLECTOR_PROBE=false.
+   */
+  readonly collectorProbe: { readonly periodMs: number; readonly timeoutMs: number } | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -54,6 +59,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
   const autoRollout = (env.AUTO_ROLLOUT?.trim() || 'false').toLowerCase();
   if (autoRollout !== 'true' && autoRollout !== 'false')
     errors.push(`AUTO_ROLLOUT="${env.AUTO_ROLLOUT}" is not true or false`);
+  const collectorProbe = readProbe(env, errors);
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -68,6 +74,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
       filePollIntervalMs,
       rolloutLease,
       autoRollout: autoRollout === 'true',
+      collectorProbe,
     }),
   };
 }
@@ -114,4 +121,55 @@ function readLease(env: Readonly<Record<string, string | undefined>>, errors: st
   }
   if (!parseObjectName(name).ok) errors.push(`LEASE_NAME="${name}" is not a valid object name`);
   return namespace === undefined ? undefined : Object.freeze({ namespace, name });
+}
+
+// A broken endpoint is found within minutes (the alert waits 10); one handshake per Collector per period costs it
+// nothing, and the CA ConfigMap GETs (one per configured namespace) match the drift monitor's pod lists.
+const DEFAULT_PROBE_PERIOD_MS = 5 * 60_000;
+// Below this the probe would wake an idle injector (and the API server, with its ConfigMap GETs) for little news.
+const MIN_PROBE_PERIOD_MS = 10_000;
+// A day: past that the result is not worth a gauge.
+const MAX_PROBE_PERIOD_MS = 86_400_000;
+// An in-cluster Collector completes a TLS handshake and the HTTP/2 preface in milliseconds; 5 s is far above that on
+// a loaded node, below the SDKs' own 10 s export timeout, and keeps a black-holed endpoint from holding a slot long.
+const DEFAULT_PROBE_TIMEOUT_MS = 5000;
+// A loopback handshake takes about a millisecond; below 100 ms a busy node would report healthy Collectors down.
+const MIN_PROBE_TIMEOUT_MS = 100;
+// Past a minute a probe only delays the scan: an SDK would have given up long before.
+const MAX_PROBE_TIMEOUT_MS = 60_000;
+
+function readProbe(env: Readonly<Record<string, string | undefined>>, errors: string[]): Config['collectorProbe'] {
+  const on = (env.COLLECTOR_PROBE?.trim() || 'true').toLowerCase();
+  if (on !== 'true' && on !== 'false') errors.push(`COLLECTOR_PROBE="${env.COLLECTOR_PROBE}" is not true or false`);
+  const periodMs = readMs(
+    env,
+    'COLLECTOR_PROBE_INTERVAL_MS',
+    { fallback: DEFAULT_PROBE_PERIOD_MS, min: MIN_PROBE_PERIOD_MS, max: MAX_PROBE_PERIOD_MS },
+    errors,
+  );
+  const timeoutMs = readMs(
+    env,
+    'COLLECTOR_PROBE_TIMEOUT_MS',
+    { fallback: DEFAULT_PROBE_TIMEOUT_MS, min: MIN_PROBE_TIMEOUT_MS, max: MAX_PROBE_TIMEOUT_MS },
+    errors,
+  );
+  if (timeoutMs >= periodMs) {
+    errors.push(`COLLECTOR_PROBE_TIMEOUT_MS=${timeoutMs} must be shorter than COLLECTOR_PROBE_INTERVAL_MS=${periodMs}`);
+  }
+  return on === 'false' ? undefined : Object.freeze({ periodMs, timeoutMs });
+}
+
+function readMs(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  { fallback, min, max }: { fallback: number; min: number; max: number },
+  errors: string[],
+): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    errors.push(`${name}="${raw}" is not a whole number of milliseconds from ${min} to ${max}`);
+    return fallback;
+  }
+  return Number(raw);
 }

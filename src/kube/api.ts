@@ -57,6 +57,16 @@ export interface KubeApi extends AppsApi, LeaseApi, PodsApi {
   getNamespace(name: string, timeoutMs: number): Promise<Annotations | null>;
   /** configmaps get: the keys it holds, or null when there is no such ConfigMap. */
   getConfigMapKeys(namespace: string, name: string, timeoutMs: number): Promise<readonly string[] | null>;
+  /**
+   * configmaps get: the value of one key (data, or binaryData as UTF-8; `value` undefined when the key is not there),
+   * or null when there is no such ConfigMap. The collector probe reads the CA it is given this way.
+   */
+  getConfigMapValue(
+    namespace: string,
+    name: string,
+    key: string,
+    timeoutMs: number,
+  ): Promise<{ readonly value: string | undefined } | null>;
   /** events create */
   createEvent(event: KubeEvent): Promise<void>;
   /** events patch: a new count and last time on an event already created. */
@@ -100,6 +110,13 @@ export function kubeApi(kc: KubeConfig, instance = 'aigw-otel-injector'): KubeAp
       absentOn404(async () => {
         const cm = await core.readNamespacedConfigMap({ namespace, name }, withTimeout(timeoutMs));
         return [...Object.keys(cm.data ?? {}), ...Object.keys(cm.binaryData ?? {})];
+      }),
+    getConfigMapValue: (namespace, name, key, timeoutMs) =>
+      absentOn404(async () => {
+        const cm = await core.readNamespacedConfigMap({ namespace, name }, withTimeout(timeoutMs));
+        const text = cm.data?.[key];
+        const binary = cm.binaryData?.[key];
+        return { value: text ?? (binary === undefined ? undefined : Buffer.from(binary, 'base64').toString('utf8')) };
       }),
     createEvent: (e) =>
       call(async () => {

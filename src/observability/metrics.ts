@@ -1,4 +1,6 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { WORKLOAD_KINDS } from '../core/rollout.js';
+import { registerProcessMetrics } from './process-metrics.js';
 
 export type Webhook = 'mutate-pods' | 'validate-namespaces';
 /** What the webhook answered: the label an alert on failed-open or bad requests keys on. */
@@ -19,21 +21,27 @@ export interface Metrics {
   readonly leader: Gauge;
   readonly rollouts: Counter<'kind' | 'result'>;
   readonly podsUnconfigured: Gauge<'namespace' | 'state'>;
+  readonly collectorProbe: Gauge<'namespace' | 'result'>;
+  readonly collectorProbes: Counter<'result'>;
 }
 
 /** A registry of its own per process (and per test), with Node's default process metrics. */
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  registerProcessMetrics(registry);
   const registers = [registry];
   return {
     registry,
-    reviews: new Counter({
-      name: 'aigw_otel_injector_reviews_total',
-      help: 'Admission reviews answered, by webhook, outcome and decision reason',
-      labelNames: ['webhook', 'outcome', 'reason'],
-      registers,
-    }),
+    reviews: zeroed(
+      new Counter({
+        name: 'aigw_otel_injector_reviews_total',
+        help: 'Admission reviews answered, by webhook, outcome and decision reason',
+        labelNames: ['webhook', 'outcome', 'reason'],
+        registers,
+      }),
+      // The series AigwOtelInjectorFailingOpen counts (only pod reviews can fail open).
+      [{ webhook: 'mutate-pods', outcome: 'failed_open', reason: 'internal-error' }],
+    ),
     reviewDuration: new Histogram({
       name: 'aigw_otel_injector_review_duration_seconds',
       help: 'Time from a parsed review to its answer',
@@ -65,7 +73,7 @@ export function createMetrics(): Metrics {
     }),
     warnings: new Counter({
       name: 'aigw_otel_injector_warnings_total',
-      help: 'Warnings given with pod reviews, by annotation (our keys; other for anything else) and kind',
+      help: 'Warnings given with pod reviews, by annotation (our keys; unknown, role, container or pod otherwise) and kind',
       labelNames: ['annotation', 'kind'],
       registers,
     }),
@@ -87,6 +95,25 @@ export function createMetrics(): Metrics {
       registers,
     }),
     ...rolloutMetrics(registers),
+    ...collectorProbeMetrics(registers),
+  };
+}
+
+/** What the collector probe reports (src/rollout/collector-monitor.ts). */
+function collectorProbeMetrics(registers: Registry[]): Pick<Metrics, 'collectorProbe' | 'collectorProbes'> {
+  return {
+    collectorProbe: new Gauge({
+      name: 'aigw_otel_injector_collector_probe',
+      help: "1 for each configured namespace's latest collector probe result (one series per namespace; leader)",
+      labelNames: ['namespace', 'result'],
+      registers,
+    }),
+    collectorProbes: new Counter({
+      name: 'aigw_otel_injector_collector_probes_total',
+      help: 'Connections made to collector endpoints by the probe (one per endpoint and CA per period), by result',
+      labelNames: ['result'],
+      registers,
+    }),
   };
 }
 
@@ -98,12 +125,16 @@ function rolloutMetrics(registers: Registry[]): Pick<Metrics, 'leader' | 'rollou
       help: '1 while this replica holds the auto-rollout Lease',
       registers,
     }),
-    rollouts: new Counter({
-      name: 'aigw_otel_injector_rollouts_total',
-      help: 'Auto-rollout patches of workloads, by kind and result (rolled, healed, failed, gone)',
-      labelNames: ['kind', 'result'],
-      registers,
-    }),
+    rollouts: zeroed(
+      new Counter({
+        name: 'aigw_otel_injector_rollouts_total',
+        help: 'Auto-rollout patches of workloads, by kind and result (rolled, healed, failed, gone)',
+        labelNames: ['kind', 'result'],
+        registers,
+      }),
+      // The series AigwOtelInjectorRolloutsFailing counts.
+      WORKLOAD_KINDS.map((kind) => ({ kind, result: 'failed' })),
+    ),
     podsUnconfigured: new Gauge({
       name: 'aigw_otel_injector_pods_unconfigured',
       help: 'Running AI Gateway pods of configured namespaces whose telemetry configuration is missing or stale (leader)',
@@ -111,4 +142,14 @@ function rolloutMetrics(registers: Registry[]): Pick<Metrics, 'leader' | 'rollou
       registers,
     }),
   };
+}
+
+/**
+ * The counter with these series exported at 0 from the start. increase() takes a series' first sample as its
+ * baseline, so a counter first scraped at 1 counts nothing: without the 0, a replica's first failed open or failed
+ * rollout would never fire its alert (test/prometheus/rules-tests, test/prometheus/scrape.test.ts).
+ */
+function zeroed<T extends string>(counter: Counter<T>, series: readonly Partial<Record<T, string>>[]): Counter<T> {
+  for (const labels of series) counter.inc(labels, 0);
+  return counter;
 }

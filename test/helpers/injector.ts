@@ -66,6 +66,9 @@ export async function startTestInjector(
     TLS_KEY_FILE: certs.keyFile,
     ...(yaml === undefined ? {} : { NAMESPACES_FILE: namespacesFile }),
     LOG_LEVEL: 'info',
+    // The collector probe connects to the endpoints namespaces name (a DNS lookup of `collector`, say): only the
+    // tests that make their own Collectors on loopback turn it on.
+    COLLECTOR_PROBE: 'false',
     ...env,
   });
   if (!result.ok) throw new Error(result.errors.join('; '));

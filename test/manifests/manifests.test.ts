@@ -162,7 +162,7 @@ describe.skipIf(!hasKubectl)('manifests, rendered offline by kubectl kustomize',
     const kinds = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
     for (const kind of kinds) stand.setWorkload(kind, 'x', 'aigw', { metadata: {}, spec: { containers: [] } });
     const api = kubeApi(stand.kubeConfig());
-    expect(Object.keys(api)).toHaveLength(12);
+    expect(Object.keys(api)).toHaveLength(13);
     // Every method of the API adapter, once: the requests it makes are the code's API calls.
     await api.listNamespaces({ limit: 10, timeoutMs: 1000 });
     const end = await api.watchNamespaces(
@@ -173,6 +173,7 @@ describe.skipIf(!hasKubectl)('manifests, rendered offline by kubectl kustomize',
     );
     await api.getNamespace('x', 1000);
     await api.getConfigMapKeys('x', 'collector-ca', 1000);
+    await api.getConfigMapValue('x', 'collector-ca', 'ca.crt', 1000);
     const event = {
       name: 'e',
       namespace: 'x',

@@ -38,6 +38,7 @@ async function callEveryMethod(api: KubeApi, rollout: boolean): Promise<void> {
   await watched;
   await api.getNamespace(NS, 5000);
   await api.getConfigMapKeys(NS, 'collector-ca', 5000);
+  await api.getConfigMapValue(NS, 'collector-ca', 'ca.crt', 5000);
   const event = {
     name: `rbac-check-${rollout ? 'rollout' : 'base'}`,
     namespace: NS,
