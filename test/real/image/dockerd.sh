@@ -72,7 +72,10 @@ dockerd_stop() {
   DOCKERD_LEFTOVERS=()
   if [[ -n "$DOCKERD_RUN" ]]; then
     # dockerd leaves its network namespace bind-mounted (exec-root/netns/default) when it stops.
-    grep -F " $DOCKERD_RUN/" /proc/mounts | cut -d' ' -f2 | sort -r | xargs -r -n1 umount -l
+    # None may be left (grep then exits 1): that is not a failure of the clean-up.
+    local mounts
+    mounts="$(grep -F " $DOCKERD_RUN/" /proc/mounts | cut -d' ' -f2 | sort -r || true)"
+    [[ -z "$mounts" ]] || xargs -r -n1 umount -l <<<"$mounts"
     rm -rf "$DOCKERD_RUN"
     DOCKERD_RUN=""
   fi

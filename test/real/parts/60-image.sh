@@ -56,7 +56,8 @@ fi
 
 # shellcheck source=../image/dockerd.sh
 source "$here/image/dockerd.sh"
-trap dockerd_stop EXIT
+# A clean-up that fails must not fail a build that succeeded; dockerd_stop says what it could not undo.
+trap 'dockerd_stop || echo "image: dockerd clean-up incomplete (see above)" >&2' EXIT
 dockerd_start "$out/docker"
 
 t0=$SECONDS
