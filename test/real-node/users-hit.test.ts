@@ -161,6 +161,13 @@ describeNode('what users hit, on a real node', () => {
         },
         2 * INJECTOR_READY_MS,
       );
+      // The old pods terminate after the chart's preStop sleep (5 s, while the Service drops them): creates go on
+      // through it, and the checks below see only the new pods.
+      await eventually(
+        'the old injector pods gone',
+        async () => !(await injectorPods()).some((p) => oldPods.includes(p.metadata.uid)) || undefined,
+        2 * INJECTOR_READY_MS,
+      );
       await sleep(MARGIN_MS);
       const results = await loop.stop();
       await annotate(`${results.length} creates over the rollout`);
