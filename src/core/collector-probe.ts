@@ -208,8 +208,17 @@ const UNKNOWN_AUTHORITY = new Set([
  * answer with the certificate_required alert once the handshake is over; TLS 1.2 servers with bad_certificate during
  * it (Go's crypto/tls, which the Collector uses, does both).
  */
-const CLIENT_CERT = new Set(['ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE']);
-const NOT_HTTP2 = new Set(['ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL', 'NO_ALPN_H2']);
+const CLIENT_CERT = new Set(['CERTIFICATE_REQUIRED', 'BAD_CERTIFICATE']);
+
+/**
+ * The TLS alert a handshake error carries, by its name alone: OpenSSL's releases spell the prefix differently for
+ * the same alert (Node 20: `ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE`; Node 24: `ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE`).
+ */
+export function alertOf(code: string): string | undefined {
+  if (!code.startsWith('ERR_SSL_')) return undefined;
+  const at = code.indexOf('_ALERT_');
+  return at < 0 ? undefined : code.slice(at + '_ALERT_'.length);
+}
 
 /** The result a failed probe gets, with its reason. */
 export function classify(failure: ProbeFailure): Outcome {
@@ -231,20 +240,21 @@ export function classify(failure: ProbeFailure): Outcome {
   }
   if (code === 'CERT_HAS_EXPIRED') return { result: 'tls-expired', reason: `certificate has expired (${code})` };
   if (code === 'CERT_NOT_YET_VALID') return { result: 'tls-expired', reason: `certificate is not valid yet (${code})` };
-  if (CLIENT_CERT.has(code)) {
+  const alert = alertOf(code);
+  if (alert !== undefined && CLIENT_CERT.has(alert)) {
     return {
       result: 'client-certificate-required',
       reason: `the Collector requires a client certificate; the injector never reads Secrets, so it cannot present the client-cert-secret (${code})`,
     };
   }
-  if (code === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE') {
+  if (alert === 'HANDSHAKE_FAILURE') {
     // OpenSSL-based servers (not the Collector's Go) answer a missing client certificate this way under TLS 1.2.
     return {
       result: 'failed',
       reason: `the server refused the handshake: no common protocol or cipher, or a client certificate it requires (${code})`,
     };
   }
-  if (NOT_HTTP2.has(code))
+  if (alert === 'NO_APPLICATION_PROTOCOL' || code === 'NO_ALPN_H2')
     return { result: 'failed', reason: `the endpoint does not speak HTTP/2, so not gRPC (${code})` };
   return { result: 'failed', reason: `${stageName[stage]} failed (${code})` };
 }

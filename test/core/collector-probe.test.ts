@@ -300,23 +300,37 @@ describe('classify: a failed probe to its result', () => {
     ],
     [{ stage: 'tls', code: 'CERT_HAS_EXPIRED' }, 'tls-expired', 'certificate has expired (CERT_HAS_EXPIRED)'],
     [{ stage: 'tls', code: 'CERT_NOT_YET_VALID' }, 'tls-expired', 'certificate is not valid yet (CERT_NOT_YET_VALID)'],
-    ...['ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE'].map(
-      (code): [ProbeFailure, string, string] => [
-        { stage: 'http2', code },
-        'client-certificate-required',
-        `the Collector requires a client certificate; the injector never reads Secrets, so it cannot present the client-cert-secret (${code})`,
-      ],
-    ),
+    ...[
+      'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+      'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+      // OpenSSL 3.5's spelling (Node 24).
+      'ERR_SSL_SSL/TLS_ALERT_CERTIFICATE_REQUIRED',
+      'ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE',
+    ].map((code): [ProbeFailure, string, string] => [
+      { stage: 'http2', code },
+      'client-certificate-required',
+      `the Collector requires a client certificate; the injector never reads Secrets, so it cannot present the client-cert-secret (${code})`,
+    ]),
     [
       { stage: 'tls', code: 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL' },
       'failed',
       'the endpoint does not speak HTTP/2, so not gRPC (ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL)',
     ],
     [{ stage: 'http2', code: 'NO_ALPN_H2' }, 'failed', 'the endpoint does not speak HTTP/2, so not gRPC (NO_ALPN_H2)'],
+    ...['ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'ERR_SSL_SSL/TLS_ALERT_HANDSHAKE_FAILURE'].map(
+      (code): [ProbeFailure, string, string] => [
+        { stage: 'tls', code },
+        'failed',
+        `the server refused the handshake: no common protocol or cipher, or a client certificate it requires (${code})`,
+      ],
+    ),
+    // An alert's name only counts in OpenSSL's own codes, after its _ALERT_ part.
+    [{ stage: 'tls', code: 'ALERT_HANDSHAKE_FAILURE' }, 'failed', 'TLS handshake failed (ALERT_HANDSHAKE_FAILURE)'],
+    [{ stage: 'tls', code: 'ERR_SSL_HANDSHAKE_FAILURE' }, 'failed', 'TLS handshake failed (ERR_SSL_HANDSHAKE_FAILURE)'],
     [
-      { stage: 'tls', code: 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' },
+      { stage: 'tls', code: 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE_X' },
       'failed',
-      'the server refused the handshake: no common protocol or cipher, or a client certificate it requires (ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE)',
+      'TLS handshake failed (ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE_X)',
     ],
     [{ stage: 'http', code: 'ERR_CLOSED_WITHOUT_ANSWER' }, 'failed', 'HTTP request failed (ERR_CLOSED_WITHOUT_ANSWER)'],
     [{ stage: 'connect' }, 'failed', 'TCP connect failed (unknown error)'],
