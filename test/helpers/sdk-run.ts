@@ -165,49 +165,6 @@ export function tlsAnnotations(
   };
 }
 
-/** A pod as the API server returns it (`kubectl get pod -o json`): the fields the kubelet reads from it. */
-export interface StoredPod extends Pod {
-  readonly metadata: NonNullable<Pod['metadata']> & { readonly name: string; readonly uid: string };
-  readonly status?: { readonly hostIP?: string };
-}
-
-/**
- * The kubelet's view of a stored pod: its real name, namespace and uid, the node it is bound to (`spec.nodeName`,
- * or `nodeName` when the test bound none) and its `status.hostIP` (or `hostIP`), with the namespace's objects.
- */
-export function placeStored(
-  stored: StoredPod,
-  objects: Omit<ClusterObjects, 'serviceAccountToken'>,
-  node: { nodeName?: string; hostIP?: string } = {},
-): PlacedPod {
-  const { metadata } = stored;
-  const nodeName = (stored.spec as { nodeName?: string }).nodeName ?? node.nodeName;
-  if (nodeName === undefined) throw new Error(`pod ${metadata.name} is on no node`);
-  return {
-    name: metadata.name,
-    namespace: metadata.namespace ?? '',
-    uid: metadata.uid,
-    nodeName,
-    hostIP: stored.status?.hostIP ?? node.hostIP,
-    labels: metadata.labels,
-    annotations: metadata.annotations,
-    configMaps: objects.configMaps,
-    secrets: objects.secrets,
-  };
-}
-
-/** Runs the SDK from a pod exactly as stored: its volumes under `root` written, its env resolved from `placed`. */
-export async function runStored(
-  sdk: Sdk,
-  stored: StoredPod,
-  placed: PlacedPod,
-  step: { container: string; root: string },
-  options: RunOptions,
-): Promise<RealRun> {
-  const env = materialise(stored, step.container, placed, step.root);
-  return runSdk(sdk, env, options);
-}
-
 /**
  * A serving certificate for one IP (an IP SAN only, as a node-local Collector would present), signed by the CA that
  * `serverPki` left in `dir`.

@@ -12,7 +12,7 @@ import { kubeletMounts, whenStartedAsKubelet } from '../helpers/kubelet-start.js
 import type { PodContext } from '../helpers/kubelet-volumes.js';
 import { haveRealParts } from '../helpers/real-parts.js';
 import { StandInApiServer } from '../helpers/stand-in-apiserver.js';
-import { find, manifestsWithCerts, render } from './render.js';
+import { find, render } from './render.js';
 
 // The built kubectl first: under CI=true its absence fails the run (haveRealParts throws), whatever the machine.
 const hasKubectl = haveRealParts('kubectl');
@@ -33,57 +33,46 @@ function certsIn(dir: string) {
 describe.skipIf(!runnable)('the rendered Deployment starts as the kubelet would start it', () => {
   const api = new StandInApiServer();
   let apiCerts: Record<string, string>;
-  let manifests: { root: string };
 
   beforeAll(async () => {
-    manifests = manifestsWithCerts();
     apiCerts = certsIn(mkdtempSync(join(tmpdir(), 'aigw-apiserver-')));
     await api.start(0, { cert: apiCerts['tls.crt'] ?? '', key: apiCerts['tls.key'] ?? '' });
     api.setNamespace('ai-gateway', { 'aigw-otel.io/endpoint': 'https://collector:4317' });
   });
   afterAll(() => api.stop());
 
-  it.each(['cert-manager', 'static-certs'])(
-    '%s overlay: reads its TLS files and API credentials, gets ready',
-    async (overlay) => {
-      const dir =
-        overlay === 'static-certs'
-          ? join(manifests.root, 'manifests/overlays/static-certs')
-          : `manifests/overlays/${overlay}`;
-      const objects = render(dir);
-      const deployment = find(objects, 'Deployment', 'aigw-otel-injector');
-      const podSpec = deployment.spec.template.spec;
-      const container = podSpec.containers[0];
-      const security = { ...podSpec.securityContext, ...container.securityContext };
-      const pod: PodContext = {
-        namespace: NAMESPACE,
-        name: 'aigw-otel-injector-7d9f8b6c5d-x2x4q',
-        runAsUser: security.runAsUser,
-        fsGroup: podSpec.securityContext?.fsGroup,
-      };
-      expect(security.runAsNonRoot).toBe(true);
-      expect(security.runAsUser).not.toBe(0);
+  // The static-certs overlay runs on the real node (test/real-node/install.test.ts: its Secret written by the real
+  // kubelet, read by the process as 65532); the cert-manager overlay does not (no cert-manager on the node), so its
+  // file modes are checked here.
+  it('cert-manager overlay: reads its TLS files and API credentials, gets ready', async () => {
+    const objects = render('manifests/overlays/cert-manager');
+    const deployment = find(objects, 'Deployment', 'aigw-otel-injector');
+    const podSpec = deployment.spec.template.spec;
+    const container = podSpec.containers[0];
+    const security = { ...podSpec.securityContext, ...container.securityContext };
+    const pod: PodContext = {
+      namespace: NAMESPACE,
+      name: 'aigw-otel-injector-7d9f8b6c5d-x2x4q',
+      runAsUser: security.runAsUser,
+      fsGroup: podSpec.securityContext?.fsGroup,
+    };
+    expect(security.runAsNonRoot).toBe(true);
+    expect(security.runAsUser).not.toBe(0);
 
-      // The serving Secret: rendered by the static-certs overlay, issued by cert-manager in the other.
-      const rendered = objects.find((o) => o.kind === 'Secret' && o.metadata.name === 'aigw-otel-injector-tls');
-      const serving = rendered
-        ? Object.fromEntries(
-            Object.entries(rendered.data).map(([k, v]) => [k, Buffer.from(String(v), 'base64').toString()]),
-          )
-        : certsIn(mkdtempSync(join(tmpdir(), 'aigw-cert-manager-')));
-      const mounts = kubeletMounts(podSpec, pod, {
-        secrets: { 'aigw-otel-injector-tls': serving },
-        configMaps: { 'kube-root-ca.crt': { 'ca.crt': apiCerts['ca.crt'] ?? '' } },
-        serviceAccountToken: TOKEN,
-      });
+    // The serving Secret cert-manager issues (not rendered): the same three keys.
+    expect(objects.some((o) => o.kind === 'Secret' && o.metadata.name === 'aigw-otel-injector-tls')).toBe(false);
+    const serving = certsIn(mkdtempSync(join(tmpdir(), 'aigw-cert-manager-')));
+    const mounts = kubeletMounts(podSpec, pod, {
+      secrets: { 'aigw-otel-injector-tls': serving },
+      configMaps: { 'kube-root-ca.crt': { 'ca.crt': apiCerts['ca.crt'] ?? '' } },
+      serviceAccountToken: TOKEN,
+    });
 
-      await whenStartedAsKubelet({ container, security, pod, mounts, apiPort: api.port }, 20_000, (ready, running) => {
-        expect(ready, `not ready; it said:\n${running.stderr()}\n${running.stdout().slice(-2000)}`).toBe(200);
-        const calls = api.requests.filter((r) => r.path === '/api/v1/namespaces');
-        expect(calls.length).toBeGreaterThan(0);
-        for (const c of calls) expect(c.authorization).toBe(`Bearer ${TOKEN}`);
-      });
-    },
-    40_000,
-  );
+    await whenStartedAsKubelet({ container, security, pod, mounts, apiPort: api.port }, 20_000, (ready, running) => {
+      expect(ready, `not ready; it said:\n${running.stderr()}\n${running.stdout().slice(-2000)}`).toBe(200);
+      const calls = api.requests.filter((r) => r.path === '/api/v1/namespaces');
+      expect(calls.length).toBeGreaterThan(0);
+      for (const c of calls) expect(c.authorization).toBe(`Bearer ${TOKEN}`);
+    });
+  }, 40_000);
 });
