@@ -30,10 +30,10 @@ const TARGET_P99_MS = 3;
 
 export function formatCluster(
   rows: readonly ClusterRow[],
-  run: { machine: string; node: string; kube: string; durationS: number },
+  run: { machine: string; node: string; kube: string; durationS: number; where?: string },
 ): string {
   const lines = [
-    `Pod creates through kube-apiserver ${run.kube} on loopback (${run.machine}, Node ${run.node}), ` +
+    `Pod creates through kube-apiserver ${run.kube} ${run.where ?? 'on loopback'} (${run.machine}, Node ${run.node}), ` +
       `${run.durationS} s per row, open loop at a fixed rate, keep-alive HTTPS as the admin:`,
     '',
     '| creates/s | webhook | measured | errors | configured | p50 ms | p99 ms | webhook CPU s | reviews answered | CPU ms per review | connections API server → webhook (open during the row, warm-up included) |',

@@ -15,6 +15,9 @@
  *                                         their CPU goes while idle and at each rate (the profiler's own cost shows in
  *                                         their CPU: take the CPU figures from a run without it)
  *   --duration <s>                       seconds per row (60; --short: 5)
+ *   --no-node                            without the rows on the real node (bench/cluster-node.ts: root, the node's
+ *                                         parts built; it takes the machine's node lock)
+ *   --node-only                          only the rows on the real node
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
@@ -29,12 +32,15 @@ import { barePod, CORE_IMAGE, gatewayNamespace } from '../test/real-cluster/fixt
 import { apiClient, connectionCounter, cpuSeconds, createsAtRate, type ApiClient } from './cluster-parts.js';
 import { formatCluster, type ClusterRow } from './cluster-report.js';
 import { freePort } from './free-port.js';
+import { nodeRows } from './cluster-node.js';
 import { idleTable } from './idle.js';
 import { measureWindow } from './proc-cpu.js';
 import { contributorTable, windowContributors, type Window } from './profile-windows.js';
 
 const SHORT = process.argv.includes('--short');
 const PROFILE = process.argv.includes('--profile');
+const NODE_ONLY = process.argv.includes('--node-only');
+const NODE_ROWS = NODE_ONLY || !process.argv.includes('--no-node');
 const option = (flag: string) => process.argv.slice(2).flatMap((a, i, all) => (a === flag ? [all[i + 1] ?? ''] : []));
 // The issue's steady rates; the smoke proves the plumbing with the lower one only.
 const RATES = SHORT ? [10] : [10, 50];
@@ -285,4 +291,18 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+/** The same rows on the real node, each webhook reached through its Service (bench/cluster-node.ts). */
+async function onTheNode(): Promise<void> {
+  const rows = await nodeRows(
+    { rates: RATES, durationS: DURATION_S, warmupS: WARMUP_S, warmCreates: WARM_CREATES },
+    (line) => process.stderr.write(`${line}\n`),
+  );
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'}`;
+  const where = 'on the real node, each webhook reached through its Service by its two pods';
+  process.stdout.write(
+    `\n${formatCluster(rows, { machine, node: process.version, kube: realVersions.KUBE_VERSION, durationS: DURATION_S, where })}`,
+  );
+}
+
+if (!NODE_ONLY) await main();
+if (NODE_ROWS) await onTheNode();
