@@ -19,6 +19,7 @@ export const NEEDS_REAL_PARTS = [
   'test/manifests/starts-as-kubelet.test.ts',
   'test/probe/real-collector.test.ts',
   'test/harness/process/lifetime.test.ts',
+  'test/harness/process/kubectl-input.test.ts',
 ];
 
 export default mergeConfig(
