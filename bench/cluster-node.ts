@@ -19,7 +19,15 @@ import { startNodeCluster, type NodeCluster } from '../test/harness/node/node-cl
 import { containerPid, readyPods, type PodJson } from '../test/harness/node/pods.js';
 import { realPaths } from '../test/helpers/real-parts.js';
 import { barePod, CORE_IMAGE, gatewayNamespace } from '../test/real-cluster/fixtures.js';
-import { apiClient, cpuSeconds, createsAtRate, type ApiClient } from './cluster-parts.js';
+import {
+  apiClient,
+  cpuSeconds,
+  createsAtRate,
+  podReviewsIn,
+  untilOnlyReached,
+  warmUp,
+  type ApiClient,
+} from './cluster-parts.js';
 import type { ClusterRow } from './cluster-report.js';
 
 const NS = 'bench-node';
@@ -31,7 +39,6 @@ const ADMIN_PORT = 9090; // the chart's metrics port: our reviews, counted by th
 const INJECTOR_CONTAINER = 'injector'; // the chart Deployment's container
 // Two replicas start on a loaded two-core machine (image already imported).
 const READY_MS = 180_000;
-const WARM_CONCURRENCY = 4; // as bench/cluster.ts: warm without a burst the API server would queue
 
 export interface NodeRowsOptions {
   readonly rates: readonly number[];
@@ -82,11 +89,7 @@ const podOf = (name: string) => {
 const reviewsOver = async (pods: readonly PodJson[], read: (ip: string) => Promise<number>) =>
   (await Promise.all(pods.map((p) => read(p.status.podIP ?? '')))).reduce((a, b) => a + b, 0);
 
-const oursAt = async (ip: string) =>
-  (await (await fetch(`http://${ip}:${ADMIN_PORT}/metrics`)).text())
-    .split('\n')
-    .filter((l) => l.startsWith('aigw_otel_injector_reviews_total{') && l.includes('webhook="mutate-pods"'))
-    .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+const oursAt = async (ip: string) => podReviewsIn(await (await fetch(`http://${ip}:${ADMIN_PORT}/metrics`)).text());
 const noopAt = async (ip: string) => Number(await (await fetch(`http://${ip}:${NOOP_COUNT_PORT}/`)).text());
 
 async function hookOf(node: NodeCluster, selector: string, container: string, read: (ip: string) => Promise<number>) {
@@ -209,14 +212,6 @@ async function deployNoop(node: NodeCluster, chart: WebhookConfiguration): Promi
   };
 }
 
-async function until(check: () => Promise<boolean>, what: string, ms = 120_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what}: not in ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** Leaves only the target's configuration in place and waits until dry-run creates reach it, and only it. */
 async function register(
   node: NodeCluster,
@@ -234,27 +229,12 @@ async function register(
       await node.kubectl(['delete', 'mutatingwebhookconfiguration', configuration.metadata.name, '--ignore-not-found']);
     }
   }
-  let quiet = 0;
-  await until(async () => {
-    const names = [...hooks.keys()];
-    const before = await Promise.all(names.map((n) => hooks.get(n)!.reviews()));
-    await api.call('POST', `/api/v1/namespaces/${NS}/pods?dryRun=All`, podOf(`probe-${Date.now()}`));
-    const after = await Promise.all(names.map((n) => hooks.get(n)!.reviews()));
-    const reached = names.filter((_, i) => after[i]! > before[i]!);
-    if (target !== 'none') return reached.length === 1 && reached[0] === target;
-    // The API server's webhook informer may lag: three dry runs in a row that reach none.
-    quiet = reached.length === 0 ? quiet + 1 : 0;
-    return quiet >= 3;
-  }, `${target} registered on the node`);
+  // The node's Service endpoints and kube-proxy's rules may take longer than a loopback url.
+  await untilOnlyReached(api, { namespace: NS, podOf }, hooks, target === 'none' ? undefined : target, 120_000);
 }
 
 async function measure(api: ApiClient, hook: Hook | undefined, target: Target, rate: number, o: NodeRowsOptions) {
-  let next = 0;
-  const worker = async () => {
-    while (next < o.warmCreates)
-      await api.call('POST', `/api/v1/namespaces/${NS}/pods?dryRun=All`, podOf(`warm-${next++}`));
-  };
-  await Promise.all(Array.from({ length: WARM_CONCURRENCY }, worker));
+  await warmUp(api, NS, podOf, o.warmCreates);
   const cpu = () => hook?.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const [cpuBefore, reviewsBefore] = [cpu(), await hook?.reviews()];
   const prefix = `node-${target}-${rate}`;

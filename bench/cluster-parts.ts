@@ -131,3 +131,61 @@ export function cpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+/** Polls `check` every 100 ms until it holds (a rejection counts as not yet); throws after `ms`. */
+export async function until(check: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`${what}: not in ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Our webhook's own count of the pod reviews it answered, from its /metrics text. */
+export const podReviewsIn = (metrics: string): number =>
+  metrics
+    .split('\n')
+    .filter((l) => l.startsWith('aigw_otel_injector_reviews_total{') && l.includes('webhook="mutate-pods"'))
+    .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+
+const WARM_CONCURRENCY = 4; // a few at a time: warm, without a burst the API server would queue
+
+/** `count` server-side dry-run creates before a row: enough reviews for V8 to optimise the webhook's hot paths. */
+export async function warmUp(api: ApiClient, namespace: string, podOf: (name: string) => object, count: number) {
+  let next = 0;
+  const worker = async () => {
+    while (next < count)
+      await api.call('POST', `/api/v1/namespaces/${namespace}/pods?dryRun=All`, podOf(`warm-${next++}`));
+  };
+  await Promise.all(Array.from({ length: WARM_CONCURRENCY }, worker));
+}
+
+/**
+ * Waits until a server-side dry-run create reaches the `target` webhook and no other of `hooks` (each counting its
+ * reviews); with no target, until three in a row reach none (the API server's webhook informer may lag).
+ */
+export async function untilOnlyReached(
+  api: ApiClient,
+  probe: { namespace: string; podOf: (name: string) => object },
+  hooks: ReadonlyMap<string, { reviews(): Promise<number> }>,
+  target: string | undefined,
+  ms?: number,
+): Promise<void> {
+  let quiet = 0;
+  await until(
+    async () => {
+      const names = [...hooks.keys()];
+      const counts = () => Promise.all(names.map((n) => hooks.get(n)!.reviews()));
+      const before = await counts();
+      const path = `/api/v1/namespaces/${probe.namespace}/pods?dryRun=All`;
+      await api.call('POST', path, probe.podOf(`probe-${Date.now()}`));
+      const after = await counts();
+      const reached = names.filter((_, i) => after[i]! > before[i]!);
+      if (target !== undefined) return reached.length === 1 && reached[0] === target;
+      quiet = reached.length === 0 ? quiet + 1 : 0;
+      return quiet >= 3;
+    },
+    `${target ?? 'no webhook'} registered`,
+    ms,
+  );
+}

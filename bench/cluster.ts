@@ -29,7 +29,17 @@ import { deploymentEnv, installInjector, type ClusterInstall } from '../test/hel
 import { startControlPlane, type ControlPlane } from '../test/helpers/control-plane.js';
 import { realVersions } from '../test/helpers/real-parts.js';
 import { barePod, CORE_IMAGE, gatewayNamespace } from '../test/real-cluster/fixtures.js';
-import { apiClient, connectionCounter, cpuSeconds, createsAtRate, type ApiClient } from './cluster-parts.js';
+import {
+  apiClient,
+  connectionCounter,
+  cpuSeconds,
+  createsAtRate,
+  podReviewsIn,
+  until,
+  untilOnlyReached,
+  warmUp,
+  type ApiClient,
+} from './cluster-parts.js';
 import { formatCluster, type ClusterRow } from './cluster-report.js';
 import { freePort } from './free-port.js';
 import { nodeRows } from './cluster-node.js';
@@ -53,7 +63,6 @@ const NS = 'bench';
 // Server-side dry-run creates before each phase (every target alike): enough reviews for V8 to optimise the
 // webhook's hot paths, which the few probes of registration are not.
 const WARM_CREATES = SHORT ? 50 : 500;
-const WARM_CONCURRENCY = 4; // a few at a time: warm, without a burst the API server would queue
 const VARIANTS = option('--variant').map((v) => {
   const [name = '', rest = ''] = v.split(/=(.*)/s);
   const [dist = 'dist', nodeOptions] = rest.split('|');
@@ -76,14 +85,6 @@ function start(args: string[], env: Record<string, string>): ChildProcess {
   });
   children.push(child);
   return child;
-}
-
-async function until(check: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what}: not in ${ms} ms`);
-    await sleep(100);
-  }
 }
 
 interface DeploymentEnv {
@@ -138,11 +139,7 @@ async function startOurs(
   });
   const admin = `http://127.0.0.1:${adminPort}`;
   await until(async () => (await fetch(`${admin}/readyz`)).ok, `${build.name} ready`);
-  const reviews = async () =>
-    (await (await fetch(`${admin}/metrics`)).text())
-      .split('\n')
-      .filter((l) => l.startsWith('aigw_otel_injector_reviews_total{') && l.includes('webhook="mutate-pods"'))
-      .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+  const reviews = async () => podReviewsIn(await (await fetch(`${admin}/metrics`)).text());
   return { pid: child.pid ?? 0, port, reviews, child, profileDir };
 }
 
@@ -184,31 +181,11 @@ async function register(cp: ControlPlane, install: ClusterInstall, api: ApiClien
       input: JSON.stringify(pointed(hook.port)),
     });
   }
-  let quiet = 0;
-  await until(async () => {
-    const names = [...hooks.keys()];
-    const before = await Promise.all(names.map((n) => hooks.get(n)!.reviews()));
-    await api.call('POST', `/api/v1/namespaces/${NS}/pods?dryRun=All`, podOf(`probe-${Date.now()}`));
-    const after = await Promise.all(names.map((n) => hooks.get(n)!.reviews()));
-    const reached = names.filter((_, i) => after[i]! > before[i]!);
-    if (hook !== undefined) return reached.length === 1 && reached[0] === target;
-    // The API server's webhook informer may lag: three dry runs in a row that reach none.
-    quiet = reached.length === 0 ? quiet + 1 : 0;
-    return quiet >= 3;
-  }, `${target} registered`);
-}
-
-async function warm(api: ApiClient): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < WARM_CREATES)
-      await api.call('POST', `/api/v1/namespaces/${NS}/pods?dryRun=All`, podOf(`warm-${next++}`));
-  };
-  await Promise.all(Array.from({ length: WARM_CONCURRENCY }, worker));
+  await untilOnlyReached(api, { namespace: NS, podOf }, hooks, hook === undefined ? undefined : target);
 }
 
 async function measure(api: ApiClient, hooks: Webhooks, target: Target, rate: number, windows: Windows) {
-  await warm(api);
+  await warmUp(api, NS, podOf, WARM_CREATES);
   const hook = hooks.get(target);
   const connections = hook && connectionCounter(hook.port);
   const reviewsBefore = hook ? await hook.reviews() : 0;
